@@ -1,0 +1,71 @@
+/**
+ * What a checkpoint holds: everything a run needs to continue as if it had never stopped. Plain
+ * structured-cloneable data, stored in IndexedDB as one record and mapped to a .pt bundle by bundle/.
+ */
+import type { BackendName, RunConfig } from './config';
+import type { EpochMetrics } from './engine-api';
+
+/** Bumped when the record's shape changes; readers refuse versions they do not know. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+
+export type CheckpointKind = 'periodic' | 'best' | 'final' | 'manual';
+
+/** The summary kept in the run's manifest and listed in the Checkpoints cell. */
+export interface CheckpointMeta {
+  /** Unique within the run, e.g. "e000025-s012000-periodic". */
+  id: string;
+  runId: string;
+  kind: CheckpointKind;
+  /** Completed epochs and global step at the moment of the snapshot. */
+  epoch: number;
+  step: number;
+  /** Validation loss of the last completed epoch (NaN before the first). */
+  valLoss: number;
+  sizeBytes: number;
+  /** ms since the epoch (Date.now()). */
+  createdAt: number;
+  backend: BackendName;
+}
+
+export interface TensorEntry {
+  /** Our names: params/buffers `<layer>.<kind>`; optimizer slots `<layer>.<kind>.<slot>`. */
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  data: Float32Array;
+}
+
+/** The trainer's plain state between two steps (see engine/trainer.ts TrainerState). */
+export interface TrainerSnapshot {
+  epoch: number;
+  step: number;
+  batchInEpoch: number;
+  /** The current epoch's shuffle order, null at an epoch boundary. */
+  order: Int32Array | null;
+  rng: number[];
+  stepLosses: Float32Array;
+  history: EpochMetrics[];
+  best: { valLoss: number; epoch: number } | null;
+  trainTimeMs: number;
+  optimizerStep: number;
+}
+
+export interface CheckpointRecord {
+  formatVersion: number;
+  meta: CheckpointMeta;
+  config: RunConfig;
+  /** The notebook's notes, so a checkpoint restores the whole notebook. */
+  notes: string;
+  trainer: TrainerSnapshot;
+  tensors: TensorEntry[];
+}
+
+/** One run's list of complete checkpoints; committed in the same transaction as each record. */
+export interface RunManifest {
+  runId: string;
+  /** Oldest first. */
+  checkpoints: CheckpointMeta[];
+  /** id of the newest complete checkpoint. */
+  latest: string | null;
+  updatedAt: number;
+}

@@ -1,0 +1,224 @@
+/**
+ * The engine's API: what the UI may call on the training worker through Comlink. The worker
+ * implements it (src/engine/worker.ts); the UI imports this file with `import type` only.
+ * Everything that crosses is structured-cloneable; callbacks are passed with Comlink.proxy.
+ */
+import type { BackendChoice, BackendName, DataConfig, RunConfig } from './config';
+import type { CheckpointMeta } from './checkpoint';
+
+export interface BackendMeasurement {
+  backend: BackendName;
+  /** Samples per second over a few timed steps of the actual model; absent when skipped. */
+  samplesPerSec?: number;
+  /** Why the backend was not timed (not available, lacks a kernel the model needs…). */
+  skipped?: string;
+}
+
+export interface BackendInfo {
+  name: BackendName;
+  /** forced: the user picked it; fastest: auto measured; only: auto found one usable backend. */
+  reason: 'forced' | 'fastest' | 'only';
+  measurements: BackendMeasurement[];
+  /** Adapter description when WebGPU runs, e.g. "SwiftShader". */
+  adapter?: string;
+  /** Shown as a notice, e.g. "No WebGPU adapter in this browser; using wasm." */
+  notice?: string;
+}
+
+export interface DatasetInfo {
+  kind: 'classification' | 'regression';
+  inputShape: number[];
+  /** Number of classes; 1 for regression. */
+  outputs: number;
+  classNames: string[];
+  trainSize: number;
+  valSize: number;
+}
+
+export type DataPreview = DatasetInfo &
+  (
+    | { type: 'scatter'; points: Float32Array; labels: Float32Array }
+    | { type: 'images'; pixels: Uint8Array; width: number; height: number; labels: Int32Array }
+    | { type: 'table'; columns: string[]; rows: number[][] }
+  );
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  /** Absent for regression. */
+  valAccuracy?: number;
+  trainAccuracy?: number;
+}
+
+export interface ProgressEvent {
+  type: 'progress';
+  /** Completed epochs (fractional progress is step/stepsPerEpoch). */
+  epoch: number;
+  epochs: number;
+  /** Global step (batches trained since the run began). */
+  step: number;
+  stepsPerEpoch: number;
+  /** Training losses of the steps since the previous event, in order; first one is step `step - losses.length`. */
+  losses: number[];
+  samplesPerSec: number;
+  etaSec: number;
+  learningRate: number;
+  /** Present when an epoch just ended. */
+  epochMetrics?: EpochMetrics;
+  state: RunState;
+  /** tf.memory().numTensors when the event was made: flat across epochs unless something leaks. */
+  numTensors: number;
+}
+
+export type RunState = 'idle' | 'measuring' | 'training' | 'paused' | 'stopped' | 'finished' | 'failed';
+
+export interface RunSummary {
+  state: RunState;
+  epoch: number;
+  step: number;
+  history: EpochMetrics[];
+}
+
+export interface TensorRecord {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** The current run's tensors and counters, read back from the device (for tests and inspection). */
+export interface RunStateReadout {
+  /** Parameters and buffers (`<layer>.<kind>`), then optimizer slots (`<layer>.<kind>.<slot>`). */
+  tensors: TensorRecord[];
+  step: number;
+  epoch: number;
+  batchInEpoch: number;
+  rng: readonly number[];
+  stepLosses: number[];
+  history: EpochMetrics[];
+}
+
+export interface EvalResult {
+  kind: 'classification' | 'regression';
+  /** Validation accuracy (classification) or MSE (regression). */
+  accuracy?: number;
+  mse?: number;
+  /** confusion[true][predicted], classification only. */
+  confusion?: number[][];
+  classNames: string[];
+}
+
+export interface DecisionBoundary {
+  /** grid×grid predicted class per cell, row-major from (xMin, yMax) at top-left. */
+  classes: Uint8Array;
+  grid: number;
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/** How `train` starts: fresh, or from a stored checkpoint of the notebook's run. */
+export interface RunOptions {
+  /** The notebook's run: checkpoints are stored under it and one tab at a time may train it. */
+  runId: string;
+  /** The notebook's notes, stored in every checkpoint so a checkpoint restores the notebook. */
+  notes: string;
+  /** Continue from this checkpoint id, or 'latest' for the newest one that validates. */
+  resumeFrom?: string;
+  /** With resumeFrom: take only the weights (fresh optimizer, schedule and data order), e.g. to fine-tune. */
+  weightsOnly?: boolean;
+  /** With resumeFrom on a finished run: train this many epochs more (see TrainConfig.scheduleEpochs). */
+  extraEpochs?: number;
+}
+
+/** What happened to checkpoints during a run. */
+export interface CheckpointEvent {
+  saved?: CheckpointMeta;
+  /** ids removed by retention after `saved` committed. */
+  deleted?: string[];
+  /** A failed save (StorageFullError, …): training goes on and earlier checkpoints stay. */
+  error?: { name: string; message: string };
+  /** Set once when a run resumed from a checkpoint; `skipped` lists unreadable newer ones. */
+  resumed?: { meta: CheckpointMeta; skipped: { meta: CheckpointMeta; reason: string }[] };
+}
+
+/** What the page shows before resuming: the newest valid checkpoint of a run. */
+export interface ResumeInfo {
+  meta: CheckpointMeta;
+  config: RunConfig;
+  notes: string;
+  history: EpochMetrics[];
+  stepLosses: Float32Array;
+  best: { valLoss: number; epoch: number } | null;
+  /** Newer checkpoints that failed validation, with the reason. */
+  skipped: { meta: CheckpointMeta; reason: string }[];
+  /** Another tab (or worker) holds this run's lock: it is training there. */
+  lockedElsewhere: boolean;
+}
+
+export interface StorageStatus {
+  usageBytes: number;
+  quotaBytes: number;
+  persisted: boolean;
+}
+
+/** Progress another tab broadcasts for a run it trains. */
+export type RemoteRunEvent =
+  | { type: 'progress'; progress: ProgressEvent }
+  /** A checkpoint was committed there. */
+  | { type: 'checkpoint'; meta: CheckpointMeta }
+  /** That tab stopped training and released the run: this one may take over. */
+  | { type: 'released' };
+
+export interface EngineApi {
+  /** Describes and previews a dataset (generated or loaded in the worker). Throws DatasetError. */
+  previewData(data: DataConfig): Promise<DataPreview>;
+  /**
+   * Trains a fresh run to completion, stop or failure. Resolves with the final summary.
+   * `onProgress` is called after every batch of steps and at every epoch end.
+   */
+  train(
+    config: RunConfig,
+    onProgress: (e: ProgressEvent) => void,
+    onBackend: (b: BackendInfo) => void,
+    options?: RunOptions,
+    onCheckpoint?: (e: CheckpointEvent) => void,
+  ): Promise<RunSummary>;
+  /** Saves a checkpoint at the next step boundary (or now, when no run is going). */
+  saveNow(): Promise<void>;
+  /** The newest valid checkpoint of `runId`, or null when it has none. */
+  resumeInfo(runId: string): Promise<ResumeInfo | null>;
+  /** Every checkpoint of `runId`, oldest first. */
+  listCheckpoints(runId: string): Promise<CheckpointMeta[]>;
+  deleteCheckpoint(runId: string, id: string): Promise<void>;
+  /** Deletes all but the last `keepLast` periodic checkpoints (best and final stay). Returns deleted ids. */
+  cleanupCheckpoints(runId: string, keepLast: number): Promise<string[]>;
+  /** Deletes every checkpoint of `runId` ("Start fresh"). */
+  deleteRun(runId: string): Promise<void>;
+  storageStatus(): Promise<StorageStatus>;
+  /** Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress. Returns when it is released. */
+  watchRun(runId: string, onEvent: (e: RemoteRunEvent) => void): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  /** Accuracy and confusion matrix (or MSE) on the validation set of the current model. */
+  evaluate(): Promise<EvalResult>;
+  /** Predicted class on a grid over the 2-D data's range; null when the data is not 2-D. */
+  decisionBoundary(grid: number): Promise<DecisionBoundary | null>;
+  /** Class probabilities for one input laid out as the dataset's inputShape (e.g. 28×28 in 0..1). */
+  predict(input: Float32Array): Promise<number[]>;
+  /** Reads back the current run's weights, optimizer slots and counters. */
+  readState(): Promise<RunStateReadout>;
+  /** Which backend runs now, or null before the first run. */
+  backend(): Promise<BackendInfo | null>;
+  /**
+   * For `npm run bench`: samples/s of a bare tfjs loop (tf.layers + tf.train.adam) with the same
+   * model and data on `backend`, over about `seconds`.
+   */
+  benchmarkBareLoop(config: RunConfig, backend: BackendName, seconds: number): Promise<number>;
+  /** Number of live tensors (tf.memory().numTensors), for leak tests. */
+  numTensors(): Promise<number>;
+}
+
+export type { BackendChoice };
