@@ -1,0 +1,126 @@
+/**
+ * Saving checkpoints while training, off the training path. Between two steps the trainer only
+ * waits for the device→CPU readback of its state (snapshot); the IndexedDB write then runs while
+ * training continues. At most one write is in flight: if another snapshot is due meanwhile, it
+ * waits in a one-slot queue, and a newer snapshot replaces a queued one, so memory stays bounded.
+ */
+import type { CheckpointKind, CheckpointMeta, CheckpointRecord } from '../shared/checkpoint';
+import { CHECKPOINT_FORMAT_VERSION } from '../shared/checkpoint';
+import type { BackendName, CheckpointSettings } from '../shared/config';
+import { saveCheckpoint } from '../checkpoint';
+import type { Trainer } from './trainer';
+
+export interface SaveOutcome {
+  meta?: CheckpointMeta;
+  deleted?: string[];
+  /** name + message of a failed write (StorageFullError, …); training goes on regardless. */
+  error?: { name: string; message: string };
+}
+
+export class Autosaver {
+  readonly runId: string;
+  readonly settings: CheckpointSettings;
+  #notes: string;
+  #backend: BackendName;
+  #onSaved: (o: SaveOutcome) => void;
+  #writing: Promise<void> | null = null;
+  #queued: CheckpointRecord | null = null;
+  #lastSave: { step: number; epoch: number; at: number };
+  #requested: CheckpointKind | null = null;
+
+  constructor(runId: string, settings: CheckpointSettings, notes: string, backend: BackendName, start: { step: number; epoch: number }, onSaved: (o: SaveOutcome) => void) {
+    this.runId = runId;
+    this.settings = settings;
+    this.#notes = notes;
+    this.#backend = backend;
+    this.#onSaved = onSaved;
+    this.#lastSave = { ...start, at: performance.now() };
+  }
+
+  /** Asks for a save at the next step boundary ("Save now", the page becoming hidden). */
+  request(kind: CheckpointKind = 'manual'): void {
+    this.#requested = kind;
+  }
+
+  /**
+   * Which kind of checkpoint is due now that `trainer` finished a step, or null. Epoch ends give
+   * 'best' when validation loss improved, else 'periodic'; the last planned step gives 'final'.
+   */
+  due(trainer: Trainer): CheckpointKind | null {
+    const s = trainer.state;
+    const set = this.settings;
+    if (this.#requested) return this.#requested;
+    if (s.step === this.#lastSave.step) return null;
+    if (s.epoch >= trainer.config.train.epochs && s.batchInEpoch === 0) return 'final';
+    const epochEnded = s.batchInEpoch === 0 && s.epoch > this.#lastSave.epoch;
+    if (epochEnded && s.best?.epoch === s.epoch) return 'best';
+    if (epochEnded && set.saveEveryEpochs > 0 && s.epoch % set.saveEveryEpochs === 0) return 'periodic';
+    if (set.saveEverySteps > 0 && s.step - this.#lastSave.step >= set.saveEverySteps) return 'periodic';
+    if (set.saveEveryMinutes > 0 && performance.now() - this.#lastSave.at >= set.saveEveryMinutes * 60_000) return 'periodic';
+    return null;
+  }
+
+  /** True when `trainer` took steps since the last snapshot. */
+  unsaved(trainer: Trainer): boolean {
+    return trainer.state.step !== this.#lastSave.step;
+  }
+
+  /** Takes a snapshot now (waits for the readback only) and queues its write. */
+  async capture(trainer: Trainer, kind: CheckpointKind): Promise<void> {
+    this.#requested = null;
+    const { trainer: snap, tensors } = await trainer.snapshot();
+    const s = trainer.state;
+    this.#lastSave = { step: s.step, epoch: s.epoch, at: performance.now() };
+    const last = s.history[s.history.length - 1];
+    const record: CheckpointRecord = {
+      formatVersion: CHECKPOINT_FORMAT_VERSION,
+      meta: {
+        id: `e${pad(s.epoch, 6)}-s${pad(s.step, 9)}-${kind}`,
+        runId: this.runId,
+        kind,
+        epoch: s.epoch,
+        step: s.step,
+        valLoss: last?.valLoss ?? NaN,
+        sizeBytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) + snap.stepLosses.byteLength + (snap.order?.byteLength ?? 0),
+        createdAt: Date.now(),
+        backend: this.#backend,
+      },
+      config: trainer.config,
+      notes: this.#notes,
+      trainer: snap,
+      tensors,
+    };
+    this.#enqueue(record);
+  }
+
+  #enqueue(record: CheckpointRecord): void {
+    if (this.#writing) {
+      this.#queued = record; // a newer snapshot replaces one still waiting
+      return;
+    }
+    this.#writing = this.#write(record);
+  }
+
+  async #write(record: CheckpointRecord): Promise<void> {
+    try {
+      const { meta, deleted } = await saveCheckpoint(record, { keepLast: this.settings.keepLast });
+      this.#onSaved({ meta, deleted });
+    } catch (e) {
+      const err = e as Error;
+      console.error(`Saving checkpoint ${record.meta.id} failed`, e);
+      this.#onSaved({ error: { name: err.name, message: err.message } });
+    }
+    const next = this.#queued;
+    this.#queued = null;
+    this.#writing = next ? this.#write(next) : null;
+  }
+
+  /** Resolves when every queued write has settled. */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}

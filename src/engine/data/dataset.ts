@@ -1,0 +1,111 @@
+/**
+ * The in-worker dataset record and the helpers every loader shares: a seeded, stratified
+ * train/validation split and feature standardization with train-set statistics.
+ */
+import type { DatasetInfo } from '../../shared/engine-api';
+import { DatasetError } from '../../shared/errors';
+import { Rng, shuffleInPlace } from '../rng';
+
+/**
+ * A loaded dataset. x arrays are row-major, one row of `product(inputShape)` floats per sample;
+ * y arrays hold one float per sample: the class index for classification, the target for regression.
+ * Lives in the worker only: previewOf() is what crosses to the UI.
+ */
+export interface Dataset extends DatasetInfo {
+  xTrain: Float32Array;
+  yTrain: Float32Array;
+  xVal: Float32Array;
+  yVal: Float32Array;
+  /** How previewOf() shows it: 2-D points, images, or a table of the first rows. */
+  view: 'scatter' | 'images' | 'table';
+  /** Feature names, one per input column (tables); empty for images. */
+  featureNames: string[];
+  /** Name of the target column in tables ('class' or the CSV label column). */
+  targetName: string;
+  /**
+   * Present when x was standardized: raw = x × std + mean, per feature. The engine needs it to
+   * apply the same transform to raw inputs given to predict().
+   */
+  standardization?: { mean: Float32Array; std: Float32Array };
+}
+
+/** Samples before splitting: x row-major with `rowSize` floats per sample. */
+export interface Samples {
+  x: Float32Array;
+  y: Float32Array;
+  rowSize: number;
+}
+
+/** What a loader knows about its data besides the samples. */
+export type DatasetMeta = Omit<Dataset, 'xTrain' | 'yTrain' | 'xVal' | 'yVal' | 'trainSize' | 'valSize'>;
+
+/** Throws DatasetError unless `validationSplit` is in [0, 0.5]. */
+export function checkValidationSplit(validationSplit: number): void {
+  if (!(validationSplit >= 0 && validationSplit <= 0.5)) {
+    throw new DatasetError(`Validation split must be between 0 and 0.5, got ${validationSplit}. Pick a value such as 0.2.`);
+  }
+}
+
+/**
+ * Splits samples into train and validation sets with a seeded shuffle. Classification is
+ * stratified: samples are grouped by class and validation slots are spread evenly over the groups,
+ * so each class keeps about the same share. The validation set has round(n × split) samples
+ * (at least 1 when split > 0), and both sets come out shuffled.
+ */
+export function splitSamples(s: Samples, meta: DatasetMeta, validationSplit: number, rng: Rng): Dataset {
+  checkValidationSplit(validationSplit);
+  const n = s.y.length;
+  const order: number[] = Array.from({ length: n }, (_, i) => i);
+  shuffleInPlace(rng, order);
+  if (meta.kind === 'classification') {
+    const rank = new Map(order.map((idx, pos) => [idx, pos]));
+    order.sort((a, b) => s.y[a] - s.y[b] || rank.get(a)! - rank.get(b)!);
+  }
+  const nVal = validationSplit > 0 && n > 1 ? Math.min(n - 1, Math.max(1, Math.round(n * validationSplit))) : 0;
+  const trainIdx: number[] = [];
+  const valIdx: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const isVal = Math.floor(((j + 1) * nVal) / n) > Math.floor((j * nVal) / n);
+    (isVal ? valIdx : trainIdx).push(order[j]);
+  }
+  shuffleInPlace(rng, trainIdx);
+  shuffleInPlace(rng, valIdx);
+  const [xTrain, yTrain] = gather(s, trainIdx);
+  const [xVal, yVal] = gather(s, valIdx);
+  return { ...meta, xTrain, yTrain, xVal, yVal, trainSize: trainIdx.length, valSize: valIdx.length };
+}
+
+function gather(s: Samples, idx: number[]): [Float32Array, Float32Array] {
+  const x = new Float32Array(idx.length * s.rowSize);
+  const y = new Float32Array(idx.length);
+  idx.forEach((from, to) => {
+    x.set(s.x.subarray(from * s.rowSize, (from + 1) * s.rowSize), to * s.rowSize);
+    y[to] = s.y[from];
+  });
+  return [x, y];
+}
+
+/**
+ * Standardizes every feature to zero mean and unit variance using the train set's statistics
+ * (computed in float64), applied in place to both sets. A constant feature gets std 1.
+ */
+export function standardize(ds: Dataset): Dataset {
+  const f = ds.inputShape.reduce((a, b) => a * b, 1);
+  const mean = new Float32Array(f);
+  const std = new Float32Array(f);
+  const n = ds.trainSize;
+  for (let j = 0; j < f; j++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += ds.xTrain[i * f + j];
+    const m = n > 0 ? sum / n : 0;
+    let sq = 0;
+    for (let i = 0; i < n; i++) sq += (ds.xTrain[i * f + j] - m) ** 2;
+    const sd = n > 0 ? Math.sqrt(sq / n) : 0;
+    mean[j] = m;
+    std[j] = sd > 1e-12 ? sd : 1;
+  }
+  for (const x of [ds.xTrain, ds.xVal]) {
+    for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean[i % f]) / std[i % f];
+  }
+  return { ...ds, standardization: { mean, std } };
+}

@@ -1,0 +1,96 @@
+/**
+ * Optimizers with PyTorch's update rules (torch.optim.Adam, SGD with momentum, RMSprop), written
+ * with tfjs ops over our own slot variables. Adam's bias corrections are computed in float64 from
+ * the step number, as PyTorch does, so a resumed run needs only the step and the slots: nothing
+ * accumulates across steps outside the slots (unlike tfjs's built-in Adam and its accBeta1/2).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  ADAM_BETA1,
+  ADAM_BETA2,
+  ADAM_EPSILON,
+  RMSPROP_ALPHA,
+  RMSPROP_EPSILON,
+  type OptimizerName,
+} from '../shared/config';
+import { toVariable, type NamedVariable } from './model';
+
+/** Slot names per optimizer, in PyTorch's spelling (they are exported under these keys). */
+export const SLOT_NAMES: Record<OptimizerName, (momentum: number) => string[]> = {
+  adam: () => ['exp_avg', 'exp_avg_sq'],
+  sgd: (m) => (m > 0 ? ['momentum_buffer'] : []),
+  rmsprop: (m) => (m > 0 ? ['square_avg', 'momentum_buffer'] : ['square_avg']),
+};
+
+export interface OptimizerSettings {
+  name: OptimizerName;
+  momentum: number;
+  weightDecay: number;
+}
+
+export interface Optimizer {
+  settings: OptimizerSettings;
+  /** slots[p][k]: slot SLOT_NAMES[k] of parameter p, shaped like the parameter. */
+  slots: tf.Variable[][];
+  /** Steps taken so far (PyTorch's `step` in each parameter's state). */
+  step: number;
+}
+
+/** Creates zeroed slots for `params`. */
+export function createOptimizer(settings: OptimizerSettings, params: NamedVariable[]): Optimizer {
+  const names = SLOT_NAMES[settings.name](settings.momentum);
+  const slots = params.map((p) => names.map(() => toVariable(tf.zerosLike(p.variable), false)));
+  return { settings, slots, step: 0 };
+}
+
+/**
+ * Applies one update with learning rate `lr` to `params` from `grads` (same order), and
+ * increments `opt.step`. Disposes nothing it did not create; call inside no tidy.
+ */
+export function applyGradients(opt: Optimizer, params: NamedVariable[], grads: tf.Tensor[], lr: number): void {
+  opt.step += 1;
+  const { name, momentum, weightDecay } = opt.settings;
+  const t = opt.step;
+  tf.tidy(() => {
+    params.forEach((p, i) => {
+      const w = p.variable;
+      let g = grads[i];
+      if (weightDecay > 0) g = tf.add(g, tf.mul(w, weightDecay));
+      const slots = opt.slots[i];
+      if (name === 'adam') {
+        const [m, v] = slots;
+        const m2 = tf.add(tf.mul(m, ADAM_BETA1), tf.mul(g, 1 - ADAM_BETA1));
+        const v2 = tf.add(tf.mul(v, ADAM_BETA2), tf.mul(tf.square(g), 1 - ADAM_BETA2));
+        const bc1 = 1 - Math.pow(ADAM_BETA1, t);
+        const bc2 = 1 - Math.pow(ADAM_BETA2, t);
+        const denom = tf.add(tf.div(tf.sqrt(v2), Math.sqrt(bc2)), ADAM_EPSILON);
+        w.assign(tf.sub(w, tf.mul(tf.div(m2, denom), lr / bc1)));
+        m.assign(m2);
+        v.assign(v2);
+      } else if (name === 'sgd') {
+        if (momentum > 0) {
+          const buf = tf.add(tf.mul(slots[0], momentum), g);
+          w.assign(tf.sub(w, tf.mul(buf, lr)));
+          slots[0].assign(buf);
+        } else {
+          w.assign(tf.sub(w, tf.mul(g, lr)));
+        }
+      } else {
+        const sq = tf.add(tf.mul(slots[0], RMSPROP_ALPHA), tf.mul(tf.square(g), 1 - RMSPROP_ALPHA));
+        const scaled = tf.div(g, tf.add(tf.sqrt(sq), RMSPROP_EPSILON));
+        if (momentum > 0) {
+          const buf = tf.add(tf.mul(slots[1], momentum), scaled);
+          w.assign(tf.sub(w, tf.mul(buf, lr)));
+          slots[1].assign(buf);
+        } else {
+          w.assign(tf.sub(w, tf.mul(scaled, lr)));
+        }
+        slots[0].assign(sq);
+      }
+    });
+  });
+}
+
+export function disposeOptimizer(opt: Optimizer): void {
+  opt.slots.flat().forEach((s) => s.dispose());
+}

@@ -1,0 +1,137 @@
+/**
+ * One training session of a notebook's run: takes the run's lock (one writer per run across tabs),
+ * restores a checkpoint when resuming, picks the backend, trains with autosave, broadcasts
+ * progress to other tabs, and turns a lost GPU device into a typed error the UI recovers from.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CheckpointRecord } from '../shared/checkpoint';
+import type { RunConfig } from '../shared/config';
+import type { BackendInfo, CheckpointEvent, ProgressEvent, RunOptions, RunSummary } from '../shared/engine-api';
+import { CorruptCheckpointError, GpuDeviceLostError, RunLockedError } from '../shared/errors';
+import { withHead } from '../shared/model-spec';
+import { acquireRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
+import { Autosaver } from './autosave';
+import { chooseBackend } from './backends';
+import type { Dataset } from './data';
+import { requiredKernels } from './model';
+import { Trainer } from './trainer';
+
+export interface SessionCallbacks {
+  onProgress: (e: ProgressEvent) => void;
+  onBackend: (b: BackendInfo) => void;
+  onCheckpoint?: (e: CheckpointEvent) => void;
+}
+
+export class Session {
+  trainer: Trainer | null = null;
+  autosaver: Autosaver | null = null;
+  backend: BackendInfo | null = null;
+  readonly runId: string;
+  #lock: RunLock | null = null;
+
+  constructor(runId: string) {
+    this.runId = runId;
+  }
+
+  /** Runs to the end, a stop or a failure. `loadData` gives the dataset of a config. */
+  async run(requested: RunConfig, options: RunOptions, cb: SessionCallbacks, loadData: (c: RunConfig) => Promise<Dataset>): Promise<RunSummary> {
+    this.#lock = await acquireRunLock(this.runId);
+    if (!this.#lock) {
+      throw new RunLockedError('This notebook is training in another tab. Watch it there, or stop it there to take over here.');
+    }
+    const channel = openProgressChannel(this.runId);
+    let deviceLost: string | null = null;
+    try {
+      const resume = options.resumeFrom ? await this.#loadResume(options) : null;
+      const config = resume && !options.weightsOnly ? resumedConfig(resume.record.config, requested, options.extraEpochs) : requested;
+      const data = await loadData(config);
+      this.backend = await chooseBackend(config.train.backend, requiredKernels(withHead(config.model, data.outputs)), async () => {
+        const probe = new Trainer(config, data);
+        try {
+          return await probe.measure();
+        } finally {
+          probe.dispose();
+        }
+      });
+      cb.onBackend(this.backend);
+      const trainer = new Trainer(config, data);
+      this.trainer = trainer;
+      if (resume) {
+        trainer.restore(resume.record, options.weightsOnly);
+        cb.onCheckpoint?.({ resumed: { meta: resume.record.meta, skipped: resume.skipped } });
+      }
+      if (this.backend.name === 'webgpu') {
+        const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+        void device?.lost.then((info) => {
+          if (this.trainer !== trainer) return;
+          deviceLost = info.message || info.reason || 'unknown reason';
+          trainer.stop();
+        });
+      }
+      const saver = new Autosaver(this.runId, config.train.checkpoints, options.notes, this.backend.name, trainer.state, (o) => {
+        if (o.meta) channel.publish({ type: 'checkpoint', meta: o.meta });
+        cb.onCheckpoint?.(o.error ? { error: o.error } : { saved: o.meta, deleted: o.deleted });
+      });
+      this.autosaver = saver;
+      const summary = await trainer.run({
+        onProgress: (e) => {
+          cb.onProgress(e);
+          channel.publish({ type: 'progress', progress: e });
+        },
+        betweenSteps: async () => {
+          const kind = saver.due(trainer);
+          if (kind && !deviceLost) await saver.capture(trainer, kind);
+        },
+      });
+      if (deviceLost) throw lostError(deviceLost);
+      if (summary.state === 'stopped' && saver.unsaved(trainer)) await saver.capture(trainer, 'manual');
+      await saver.flush();
+      return summary;
+    } catch (e) {
+      if (deviceLost) throw lostError(deviceLost);
+      throw e;
+    } finally {
+      await this.autosaver?.flush();
+      channel.publish({ type: 'released' });
+      channel.close();
+      this.#lock.release();
+      this.#lock = null;
+    }
+  }
+
+  /** Saves at the next step boundary of a going run; now, if the run is paused or over. */
+  async saveNow(): Promise<void> {
+    const { trainer, autosaver } = this;
+    if (!trainer || !autosaver || !autosaver.unsaved(trainer)) return;
+    if (trainer.runState === 'training') return autosaver.request('manual');
+    await autosaver.capture(trainer, 'manual');
+    await autosaver.flush();
+  }
+
+  async #loadResume(options: RunOptions): Promise<{ record: CheckpointRecord; skipped: { meta: CheckpointRecord['meta']; reason: string }[] }> {
+    if (options.resumeFrom === 'latest') {
+      const found = await loadLatestValid(this.runId);
+      if (!found) throw new CorruptCheckpointError('This notebook has no checkpoint to resume from. Press Train to start.');
+      return found;
+    }
+    return { record: await loadCheckpoint(this.runId, options.resumeFrom!), skipped: [] };
+  }
+}
+
+/**
+ * A resumed run keeps what fixes its shape and its trajectory (data, model, hyperparameters) from
+ * the checkpoint, as nanoGPT does; the user's backend and checkpoint settings apply. Extra epochs
+ * extend the plan but not the LR schedule's (see TrainConfig.scheduleEpochs).
+ */
+export function resumedConfig(saved: RunConfig, requested: RunConfig, extraEpochs = 0): RunConfig {
+  const train = { ...saved.train, backend: requested.train.backend, checkpoints: requested.train.checkpoints };
+  if (extraEpochs > 0) {
+    train.scheduleEpochs = saved.train.scheduleEpochs ?? saved.train.epochs;
+    train.epochs = saved.train.epochs + extraEpochs;
+  }
+  return { ...saved, train };
+}
+
+function lostError(reason: string): GpuDeviceLostError {
+  return new GpuDeviceLostError(`The GPU device was lost (${reason}). Training will continue from the last checkpoint in a fresh worker.`);
+}

@@ -1,0 +1,400 @@
+/**
+ * The training loop. A Trainer owns the model, the optimizer, the data order and the RNG of one
+ * run on the current tfjs backend. Its state between two steps is plain data (see TrainerState),
+ * which is what a checkpoint stores. The step path never reads back synchronously: losses are
+ * kept on the device and read asynchronously in batches.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from '../shared/config';
+import type { EpochMetrics, ProgressEvent, RunState, RunStateReadout, RunSummary } from '../shared/engine-api';
+import { CorruptCheckpointError, TrainingDivergedError } from '../shared/errors';
+import type { TensorEntry, TrainerSnapshot } from '../shared/checkpoint';
+import type { Dataset } from './data';
+import { buildNet, disposeNet, forward, readVariables, type BufferUpdate, type NamedVariable, type Net } from './model';
+import { applyGradients, createOptimizer, disposeOptimizer, SLOT_NAMES, type Optimizer } from './optimizer';
+import { permutation, Rng, type RngState } from './rng';
+import { learningRateAt } from './schedule';
+
+/** Read losses back at least this often, so progress is live and the GPU queue stays short. */
+const FLUSH_EVERY_STEPS = 16;
+const FLUSH_EVERY_MS = 250;
+/** Validation batch size: large, since it needs no gradients. */
+const EVAL_BATCH = 1024;
+
+/** Everything about a run that is not a tensor, between two steps. */
+export interface TrainerState {
+  /** Completed epochs. */
+  epoch: number;
+  /** Global step: batches trained since the run began. */
+  step: number;
+  /** Next batch within the current epoch (0 = the epoch has not started; its order is drawn then). */
+  batchInEpoch: number;
+  /** The current epoch's shuffle order, or null before its first batch. */
+  order: Int32Array | null;
+  rng: RngState;
+  /** Training loss of every step, in order. */
+  stepLosses: number[];
+  history: EpochMetrics[];
+  best: { valLoss: number; epoch: number } | null;
+  /** Wall time spent training (pauses excluded), in ms. */
+  trainTimeMs: number;
+}
+
+export interface TrainerHooks {
+  onProgress: (e: ProgressEvent) => void;
+  /** Called between steps; the loop waits for it (a chance to pause, stop or save). */
+  betweenSteps?: () => Promise<void>;
+}
+
+export class Trainer {
+  readonly config: RunConfig;
+  readonly data: Dataset;
+  readonly net: Net;
+  readonly opt: Optimizer;
+  state: TrainerState;
+  runState: RunState = 'idle';
+  #rng: Rng;
+  #x: tf.Tensor;
+  #y: tf.Tensor;
+  #stopRequested = false;
+  /** Loss scalars of steps not yet read back. */
+  #pending: tf.Tensor[] = [];
+  /** stepLosses already sent in progress events. */
+  #reported = 0;
+  #segmentStart = 0;
+  #pauseGate: { promise: Promise<void>; release: () => void } | null = null;
+
+  constructor(config: RunConfig, data: Dataset) {
+    this.config = config;
+    this.data = data;
+    this.#rng = new Rng(config.train.seed);
+    this.net = buildNet(config.model, data.inputShape, data.outputs, this.#rng);
+    this.opt = createOptimizer({ name: config.train.optimizer, momentum: config.train.momentum, weightDecay: config.train.weightDecay }, this.net.params);
+    this.state = { epoch: 0, step: 0, batchInEpoch: 0, order: null, rng: this.#rng.state(), stepLosses: [], history: [], best: null, trainTimeMs: 0 };
+    this.#x = tf.tensor(data.xTrain, [data.trainSize, ...data.inputShape]);
+    this.#y = data.kind === 'classification' ? tf.tensor1d(Int32Array.from(data.yTrain), 'int32') : tf.tensor2d(data.yTrain, [data.trainSize, 1]);
+  }
+
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.data.trainSize / this.config.train.batchSize);
+  }
+  get totalSteps(): number {
+    return this.stepsPerEpoch * this.config.train.epochs;
+  }
+  /** Steps the LR schedule is planned over (see TrainConfig.scheduleEpochs). */
+  get scheduleSteps(): number {
+    return this.stepsPerEpoch * (this.config.train.scheduleEpochs ?? this.config.train.epochs);
+  }
+
+  /** Trains until the planned epochs are done or stop() is called. */
+  async run(hooks: TrainerHooks): Promise<RunSummary> {
+    this.runState = 'training';
+    this.#stopRequested = false;
+    this.#reported = this.state.stepLosses.length;
+    const started = { step: this.state.step, trainTimeMs: this.state.trainTimeMs };
+    let lastFlush = performance.now();
+    this.#segmentStart = lastFlush;
+    const flush = async (epochEnd = false) => {
+      await this.#drain();
+      lastFlush = performance.now();
+      const losses = this.state.stepLosses.slice(this.#reported);
+      this.#reported = this.state.stepLosses.length;
+      const epochMetrics = epochEnd ? await this.#endEpoch() : undefined;
+      hooks.onProgress(this.#progress(losses, started, epochMetrics));
+    };
+    try {
+      while (this.state.epoch < this.config.train.epochs && !this.#stopRequested) {
+        this.#pending.push(this.#trainStep());
+        if (this.state.batchInEpoch === 0) await flush(true);
+        else if (this.#pending.length >= FLUSH_EVERY_STEPS || performance.now() - lastFlush > FLUSH_EVERY_MS) await flush();
+        await yieldToEventLoop();
+        if (this.#pauseGate) {
+          await flush();
+          this.runState = 'paused';
+          hooks.onProgress(this.#progress([], started));
+          await this.#pauseGate.promise;
+          this.#segmentStart = performance.now();
+          Object.assign(started, { step: this.state.step, trainTimeMs: this.state.trainTimeMs });
+          this.runState = 'training';
+        }
+        await hooks.betweenSteps?.();
+      }
+      await flush();
+      this.runState = this.#stopRequested ? 'stopped' : 'finished';
+      hooks.onProgress(this.#progress([], started));
+    } catch (e) {
+      tf.dispose(this.#pending);
+      this.#pending = [];
+      this.runState = 'failed';
+      throw e;
+    }
+    return { state: this.runState, epoch: this.state.epoch, step: this.state.step, history: this.state.history };
+  }
+
+  /**
+   * Reads the losses still on the device into state.stepLosses (the only wait on the device in
+   * the loop), adds the time since the last drain to trainTimeMs, and fails on a NaN loss.
+   */
+  async #drain(): Promise<void> {
+    const losses = await readLosses(this.#pending);
+    this.#pending = [];
+    const now = performance.now();
+    this.state.trainTimeMs += now - this.#segmentStart;
+    this.#segmentStart = now;
+    const bad = losses.findIndex((l) => !Number.isFinite(l));
+    if (bad >= 0) throw divergedError(this.state.step - losses.length + bad, this.config.train.learningRate);
+    this.state.stepLosses.push(...losses);
+  }
+
+  pause(): void {
+    if (this.#pauseGate || this.runState !== 'training') return;
+    let release!: () => void;
+    const promise = new Promise<void>((r) => (release = r));
+    this.#pauseGate = { promise, release };
+  }
+  resume(): void {
+    const gate = this.#pauseGate;
+    this.#pauseGate = null;
+    gate?.release();
+  }
+  stop(): void {
+    this.#stopRequested = true;
+    this.resume();
+  }
+
+  /**
+   * Times training steps on the active backend, for choosing one: `warmupSteps` first (shader
+   * compilation), then as many as fit in `budgetMs` (at most `maxSteps`). Returns samples/s.
+   * It trains this trainer's model, so use a throwaway one.
+   */
+  async measure(warmupSteps = 3, maxSteps = 30, budgetMs = 1500): Promise<number> {
+    await readLosses(Array.from({ length: warmupSteps }, () => this.#trainStep()));
+    const t0 = performance.now();
+    let steps = 0;
+    let pending: tf.Tensor[] = [];
+    while (steps < maxSteps && performance.now() - t0 < budgetMs) {
+      pending.push(this.#trainStep());
+      steps++;
+      if (pending.length >= 4) {
+        await readLosses(pending);
+        pending = [];
+      }
+    }
+    await readLosses(pending);
+    return (steps * Math.min(this.config.train.batchSize, this.data.trainSize)) / ((performance.now() - t0) / 1000);
+  }
+
+  /** One optimizer step on the next batch; returns the (kept) loss scalar. */
+  #trainStep(): tf.Tensor {
+    const s = this.state;
+    const bs = this.config.train.batchSize;
+    if (s.batchInEpoch === 0 || !s.order) s.order = permutation(this.#rng, this.data.trainSize);
+    const idx = s.order.subarray(s.batchInEpoch * bs, Math.min((s.batchInEpoch + 1) * bs, this.data.trainSize));
+    const lr = learningRateAt(s.step, this.config.train.learningRate, this.config.train.schedule, this.stepsPerEpoch, this.scheduleSteps);
+    const updates: BufferUpdate[] = [];
+    const idxT = tf.tensor1d(idx, 'int32');
+    const xb = tf.gather(this.#x, idxT);
+    const yb = tf.gather(this.#y, idxT);
+    const vars = this.net.params.map((p) => p.variable);
+    const { value, grads } = tf.variableGrads(() => this.#loss(forward(this.net, xb, true, this.#rng, updates), yb) as tf.Scalar, vars);
+    applyGradients(this.opt, this.net.params, vars.map((v) => grads[v.name]), lr);
+    for (const u of updates) {
+      u.variable.assign(u.value);
+      u.value.dispose();
+    }
+    tf.dispose([idxT, xb, yb, ...Object.values(grads)]);
+    s.step += 1;
+    s.batchInEpoch += 1;
+    if (s.batchInEpoch >= this.stepsPerEpoch) {
+      s.batchInEpoch = 0;
+      s.order = null;
+      s.epoch += 1;
+    }
+    s.rng = this.#rng.state();
+    return value;
+  }
+
+  /** Mean cross-entropy of logits (classification) or mean squared error (regression). */
+  #loss(out: tf.Tensor, y: tf.Tensor): tf.Tensor {
+    if (this.data.kind === 'regression') return tf.mean(tf.squaredDifference(out, y));
+    const oneHot = tf.oneHot(y as tf.Tensor1D, this.data.outputs);
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(out)), 1)));
+  }
+
+  async #endEpoch(): Promise<EpochMetrics> {
+    const epochLosses = this.state.stepLosses.slice(-this.stepsPerEpoch);
+    const trainLoss = epochLosses.reduce((a, b) => a + b, 0) / epochLosses.length;
+    const val = await this.validate();
+    const m: EpochMetrics = { epoch: this.state.epoch, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy };
+    this.state.history.push(m);
+    if (!this.state.best || val.loss < this.state.best.valLoss) this.state.best = { valLoss: val.loss, epoch: this.state.epoch };
+    return m;
+  }
+
+  /** Eval-mode logits (or regression outputs) for `x`; the caller disposes. */
+  predictLogits(x: tf.Tensor): tf.Tensor {
+    return forward(this.net, x, false);
+  }
+
+  /** Loss and accuracy (classification) on the validation set, in eval mode. */
+  async validate(): Promise<{ loss: number; accuracy?: number; predictions: Int32Array | null }> {
+    const d = this.data;
+    const n = d.valSize;
+    if (n === 0) return { loss: NaN, predictions: null };
+    const per = d.inputShape.reduce((a, b) => a * b, 1);
+    let lossSum: tf.Tensor = tf.scalar(0);
+    const preds: tf.Tensor[] = [];
+    for (let start = 0; start < n; start += EVAL_BATCH) {
+      const end = Math.min(n, start + EVAL_BATCH);
+      const next = tf.tidy(() => {
+        const x = tf.tensor(d.xVal.subarray(start * per, end * per), [end - start, ...d.inputShape]);
+        const out = forward(this.net, x, false);
+        const y = d.kind === 'classification' ? tf.tensor1d(Int32Array.from(d.yVal.subarray(start, end)), 'int32') : tf.tensor2d(d.yVal.subarray(start, end), [end - start, 1]);
+        if (d.kind === 'classification') preds.push(tf.keep(tf.argMax(out, 1)));
+        return tf.add(lossSum, tf.mul(this.#loss(out, y), end - start));
+      });
+      lossSum.dispose();
+      lossSum = next;
+    }
+    const loss = (await lossSum.data())[0] / n;
+    lossSum.dispose();
+    if (d.kind === 'regression') return { loss, predictions: null };
+    const all = tf.concat(preds);
+    const predictions = (await all.data()) as Int32Array;
+    tf.dispose([all, ...preds]);
+    let correct = 0;
+    for (let i = 0; i < n; i++) if (predictions[i] === d.yVal[i]) correct++;
+    return { loss, accuracy: correct / n, predictions };
+  }
+
+  #progress(losses: number[], started: { step: number; trainTimeMs: number }, epochMetrics?: EpochMetrics): ProgressEvent {
+    const s = this.state;
+    const elapsedSec = (s.trainTimeMs - started.trainTimeMs) / 1000;
+    const steps = s.step - started.step;
+    const stepsPerSec = elapsedSec > 0 ? steps / elapsedSec : 0;
+    const lr = learningRateAt(Math.max(0, s.step - 1), this.config.train.learningRate, this.config.train.schedule, this.stepsPerEpoch, this.scheduleSteps);
+    return {
+      type: 'progress',
+      epoch: s.epoch,
+      epochs: this.config.train.epochs,
+      step: s.step,
+      stepsPerEpoch: this.stepsPerEpoch,
+      losses,
+      samplesPerSec: stepsPerSec * Math.min(this.config.train.batchSize, this.data.trainSize),
+      etaSec: stepsPerSec > 0 ? (this.totalSteps - s.step) / stepsPerSec : NaN,
+      learningRate: lr,
+      epochMetrics,
+      state: this.runState,
+      numTensors: tf.memory().numTensors,
+    };
+  }
+
+  /** Params, buffers, then optimizer slots as `<param name>.<slot>`: the checkpoint's tensor order. */
+  namedState(): NamedVariable[] {
+    const names = SLOT_NAMES[this.opt.settings.name](this.opt.settings.momentum);
+    const slots = this.net.params.flatMap((p, i) => names.map((slot, k) => ({ name: `${p.name}.${slot}`, variable: this.opt.slots[i][k] })));
+    return [...this.net.params, ...this.net.buffers, ...slots];
+  }
+
+  /**
+   * Everything needed to continue this run exactly: tensors read back from the device (the only
+   * part that waits on the GPU) and a copy of the plain state. Call between steps.
+   */
+  async snapshot(): Promise<{ trainer: TrainerSnapshot; tensors: TensorEntry[] }> {
+    if (this.runState === 'training') await this.#drain();
+    const s = this.state;
+    const trainer: TrainerSnapshot = {
+      epoch: s.epoch,
+      step: s.step,
+      batchInEpoch: s.batchInEpoch,
+      order: s.order ? s.order.slice() : null,
+      rng: [...s.rng],
+      stepLosses: Float32Array.from(s.stepLosses),
+      history: s.history.map((h) => ({ ...h })),
+      best: s.best ? { ...s.best } : null,
+      trainTimeMs: s.trainTimeMs,
+      optimizerStep: this.opt.step,
+    };
+    const tensors = (await readVariables(this.namedState())).map((t) => ({ ...t, dtype: 'float32' as const }));
+    return { trainer, tensors };
+  }
+
+  /**
+   * Puts a snapshot's tensors and state into this trainer (built from the same config), so the
+   * next step is the one the snapshot's run would have taken. `weightsOnly` keeps the fresh
+   * optimizer, schedule position and data order (for fine-tuning). Validate the record first:
+   * this throws on a name or shape mismatch without having changed anything.
+   */
+  restore(snap: { trainer: TrainerSnapshot; tensors: TensorEntry[] }, weightsOnly = false): void {
+    const targets = weightsOnly ? [...this.net.params, ...this.net.buffers] : this.namedState();
+    const byName = new Map(snap.tensors.map((t) => [t.name, t]));
+    for (const v of targets) {
+      const t = byName.get(v.name);
+      if (!t) throw new CorruptCheckpointError(`Checkpoint has no tensor "${v.name}" that this model needs.`);
+      if (t.shape.join('x') !== v.variable.shape.join('x')) {
+        throw new CorruptCheckpointError(`Tensor "${v.name}" has shape [${t.shape}] in the checkpoint but [${v.variable.shape}] in this model.`);
+      }
+    }
+    for (const v of targets) v.variable.assign(tf.tidy(() => tf.tensor(byName.get(v.name)!.data, v.variable.shape)));
+    if (weightsOnly) return;
+    const t = snap.trainer;
+    this.#rng = Rng.fromState(t.rng as unknown as RngState);
+    this.opt.step = t.optimizerStep;
+    this.state = {
+      epoch: t.epoch,
+      step: t.step,
+      batchInEpoch: t.batchInEpoch,
+      order: t.order ? t.order.slice() : null,
+      rng: this.#rng.state(),
+      stepLosses: Array.from(t.stepLosses),
+      history: t.history.map((h) => ({ ...h })),
+      best: t.best ? { ...t.best } : null,
+      trainTimeMs: t.trainTimeMs,
+    };
+  }
+
+  /** Weights, buffers and optimizer slots with the counters, read back asynchronously. */
+  async readout(): Promise<RunStateReadout> {
+    const s = this.state;
+    return {
+      tensors: await readVariables(this.namedState()),
+      step: s.step,
+      epoch: s.epoch,
+      batchInEpoch: s.batchInEpoch,
+      rng: [...s.rng],
+      stepLosses: [...s.stepLosses],
+      history: [...s.history],
+    };
+  }
+
+  dispose(): void {
+    disposeNet(this.net);
+    disposeOptimizer(this.opt);
+    tf.dispose([this.#x, this.#y]);
+  }
+}
+
+async function readLosses(pending: tf.Tensor[]): Promise<number[]> {
+  if (pending.length === 0) return [];
+  const stacked = tf.stack(pending);
+  tf.dispose(pending);
+  const values = await stacked.data();
+  stacked.dispose();
+  return Array.from(values);
+}
+
+function divergedError(step: number, lr: number): TrainingDivergedError {
+  return new TrainingDivergedError(
+    `Training diverged at step ${step}: the loss became NaN or infinite. Lower the learning rate (now ${lr}) and start fresh.`,
+  );
+}
+
+/** Lets queued messages (pause, stop, evaluate) in between two steps; a macrotask, unlike `await`. */
+const channel = typeof MessageChannel !== 'undefined' ? new MessageChannel() : null;
+export function yieldToEventLoop(): Promise<void> {
+  if (!channel) return new Promise((r) => setTimeout(r, 0));
+  return new Promise((resolve) => {
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(null);
+  });
+}

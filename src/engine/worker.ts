@@ -1,0 +1,185 @@
+/**
+ * The training worker: the EngineApi exposed with Comlink. It owns tfjs, the datasets, the
+ * checkpoint store and the current Session; the UI only sends plain configs and receives plain
+ * progress events.
+ */
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs';
+import type { DataConfig } from '../shared/config';
+import type { DecisionBoundary, EngineApi, EvalResult, RemoteRunEvent } from '../shared/engine-api';
+import * as store from '../checkpoint';
+import { loadDataset, previewOf, type Dataset } from './data';
+import { chooseBackend } from './backends';
+import { bareLoopSamplesPerSec } from './bare-loop';
+import { Session } from './session';
+import type { Trainer } from './trainer';
+
+let session: Session | null = null;
+let cached: { key: string; data: Promise<Dataset> } | null = null;
+
+function dataset(cfg: DataConfig): Promise<Dataset> {
+  const key = JSON.stringify(cfg);
+  if (cached?.key !== key) {
+    const data = loadDataset(cfg, fetchBytes);
+    data.catch(() => (cached = null));
+    cached = { key, data };
+  }
+  return cached.data;
+}
+
+async function fetchBytes(url: string): Promise<ArrayBuffer> {
+  const res = await fetch(new URL(url, self.location.origin + import.meta.env.BASE_URL));
+  if (!res.ok) throw new Error(`Could not load ${url}: HTTP ${res.status}`);
+  return res.arrayBuffer();
+}
+
+function current(): Trainer {
+  if (!session?.trainer) throw new Error('No model yet: train first.');
+  return session.trainer;
+}
+
+const api: EngineApi = {
+  async previewData(cfg) {
+    return previewOf(await dataset(cfg));
+  },
+
+  async train(config, onProgress, onBackend, options, onCheckpoint) {
+    const state = session?.trainer?.runState;
+    if (state === 'training' || state === 'paused' || state === 'measuring') throw new Error('A run is already in progress: stop it first.');
+    session?.trainer?.dispose();
+    session = new Session(options?.runId ?? `scratch-${Date.now()}`);
+    const opts = options ?? { runId: session.runId, notes: '' };
+    const settings = options ? config.train.checkpoints : { ...config.train.checkpoints, saveEveryEpochs: 0, saveEverySteps: 0, saveEveryMinutes: 0 };
+    return session.run({ ...config, train: { ...config.train, checkpoints: settings } }, opts, { onProgress, onBackend, onCheckpoint }, (c) => dataset(c.data));
+  },
+
+  async pause() {
+    session?.trainer?.pause();
+  },
+  async resume() {
+    session?.trainer?.resume();
+  },
+  async stop() {
+    session?.trainer?.stop();
+  },
+  async saveNow() {
+    await session?.saveNow();
+  },
+
+  async evaluate(): Promise<EvalResult> {
+    const t = current();
+    const d = t.data;
+    const v = await t.validate();
+    if (d.kind === 'regression') return { kind: 'regression', mse: v.loss, classNames: d.classNames };
+    const confusion = d.classNames.map(() => new Array<number>(d.outputs).fill(0));
+    v.predictions?.forEach((p, i) => confusion[d.yVal[i]][p]++);
+    return { kind: 'classification', accuracy: v.accuracy, confusion, classNames: d.classNames };
+  },
+
+  async decisionBoundary(grid: number): Promise<DecisionBoundary | null> {
+    const t = current();
+    const d = t.data;
+    if (d.inputShape.length !== 1 || d.inputShape[0] !== 2 || d.kind !== 'classification') return null;
+    const [xMin, xMax, yMin, yMax] = extent2d(d);
+    const points = new Float32Array(grid * grid * 2);
+    for (let r = 0; r < grid; r++)
+      for (let c = 0; c < grid; c++) {
+        points[(r * grid + c) * 2] = xMin + ((c + 0.5) / grid) * (xMax - xMin);
+        points[(r * grid + c) * 2 + 1] = yMax - ((r + 0.5) / grid) * (yMax - yMin);
+      }
+    const pred = tf.tidy(() => tf.argMax(t.predictLogits(tf.tensor2d(points, [grid * grid, 2])), 1));
+    const classes = Uint8Array.from(await pred.data());
+    pred.dispose();
+    return { classes, grid, xMin, xMax, yMin, yMax };
+  },
+
+  async predict(input: Float32Array): Promise<number[]> {
+    const t = current();
+    const probs = tf.tidy(() => {
+      const logits = t.predictLogits(tf.tensor(input, [1, ...t.data.inputShape]));
+      return t.data.kind === 'classification' ? tf.softmax(logits) : logits;
+    });
+    const out = Array.from(await probs.data());
+    probs.dispose();
+    return out;
+  },
+
+  async readState() {
+    return current().readout();
+  },
+
+  async resumeInfo(runId) {
+    const found = await store.loadLatestValid(runId).catch((e: Error) => {
+      console.warn(`No resumable checkpoint for run ${runId}`, e);
+      return null;
+    });
+    if (!found) return null;
+    const { record, skipped } = found;
+    const held = (await navigator.locks?.query())?.held ?? [];
+    const mine = session?.runId === runId && session.trainer !== null && ['training', 'paused'].includes(session.trainer.runState);
+    return {
+      meta: record.meta,
+      config: record.config,
+      notes: record.notes,
+      history: record.trainer.history,
+      stepLosses: record.trainer.stepLosses,
+      best: record.trainer.best,
+      skipped,
+      lockedElsewhere: !mine && held.some((l) => l.name === store.runLockName(runId)),
+    };
+  },
+  async listCheckpoints(runId) {
+    return (await store.loadManifest(runId))?.checkpoints ?? [];
+  },
+  async deleteCheckpoint(runId, id) {
+    await store.deleteCheckpoint(runId, id);
+  },
+  async cleanupCheckpoints(runId, keepLast) {
+    return store.cleanupToLast(runId, keepLast);
+  },
+  async deleteRun(runId) {
+    await store.deleteRun(runId);
+  },
+  async storageStatus() {
+    return store.storageEstimate();
+  },
+  async watchRun(runId, onEvent: (e: RemoteRunEvent) => void) {
+    const channel = store.openProgressChannel(runId);
+    await new Promise<void>((resolve) => {
+      channel.subscribe((m) => {
+        onEvent(m);
+        if (m.type === 'released') resolve();
+      });
+    });
+    channel.close();
+  },
+
+  async backend() {
+    return session?.backend ?? null;
+  },
+  async benchmarkBareLoop(config, backend, seconds) {
+    const data = await dataset(config.data);
+    await chooseBackend(backend, [], async () => 0);
+    return bareLoopSamplesPerSec(config, data, seconds);
+  },
+  async numTensors() {
+    return tf.memory().numTensors;
+  },
+};
+
+/** Bounding box of the 2-D inputs with a 10% margin. */
+function extent2d(d: Dataset): [number, number, number, number] {
+  let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (const xs of [d.xTrain, d.xVal])
+    for (let i = 0; i < xs.length; i += 2) {
+      x0 = Math.min(x0, xs[i]);
+      x1 = Math.max(x1, xs[i]);
+      y0 = Math.min(y0, xs[i + 1]);
+      y1 = Math.max(y1, xs[i + 1]);
+    }
+  const mx = (x1 - x0) * 0.1;
+  const my = (y1 - y0) * 0.1;
+  return [x0 - mx, x1 + mx, y0 - my, y1 + my];
+}
+
+Comlink.expose(api);
