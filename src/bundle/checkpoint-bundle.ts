@@ -1,0 +1,398 @@
+/*
+ * A CheckpointRecord as the dict a classic PyTorch training script saves, and back.
+ *
+ * data.pkl of an exported bundle (a plain dict, keys in this order; [i] = torch state index):
+ *   format 'tab-trainer', format_version 1
+ *   model_state_dict      OrderedDict  '<seq>.weight' … in PyTorch layout (torch-layout.ts)
+ *   optimizer_state_dict  {state: {[i]: {step, exp_avg, …}}, param_groups: [{lr, betas, …, params}]}
+ *                         exactly what torch 1.13's Adam/SGD/RMSprop state_dict() holds (optimizer-state.ts)
+ *   scheduler_state_dict  {name, base_lrs, last_epoch, _last_lr, step_epochs, gamma, warmup_steps, min_lr_factor}
+ *   global_step, epoch, best_val_loss (float or None), best_epoch (int or None)
+ *   config                the RunConfig as nested dicts/lists (the source of truth on import)
+ *   train_history         float32 [steps]: every step's loss
+ *   val_history           [{epoch, train_loss, val_loss, val_accuracy?, train_accuracy?}]
+ *   rng_state             int64 [4]: xoshiro128** words
+ *   batch_in_epoch, epoch_order (int64 [trainSize] or None), train_time_ms
+ *   input_shape           PyTorch's per-sample input shape ([C, H, W] or [F]); num_outputs
+ *   notebook {name, notes}; checkpoint {id, run_id, kind, created_at, backend, val_loss}
+ * Only allow-listed globals are written (OrderedDict, _rebuild_tensor_v2, storages), but Python
+ * floats are, so torch 1.13 needs torch.load(path) without weights_only (pt-format.md §5).
+ */
+import { CHECKPOINT_FORMAT_VERSION, type CheckpointKind, type CheckpointRecord, type TensorEntry } from '../shared/checkpoint';
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, RMSPROP_ALPHA, RMSPROP_EPSILON, type BackendName, type RunConfig, type TrainConfig } from '../shared/config';
+import type { EpochMetrics } from '../shared/engine-api';
+import { withHead } from '../shared/model-spec';
+import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { decodePt, encodePt, refuse } from './pt';
+import { getPath, PyDict, PyFloat, PyTensor, tuple, type PyKey, type PyValue } from './py-value';
+import { decodeSafetensors, encodeSafetensors } from './safetensors';
+import { detectFormat } from './sniff';
+import { finiteFloat32, ourInputShape, stateDictToTensors, torchModuleNames, type StateDictTensor, type TorchLayout } from './torch-layout';
+
+export const BUNDLE_FORMAT = 'tab-trainer';
+export const BUNDLE_FORMAT_VERSION = 1;
+/** Keys a PyTorch script reads, in PyTorch's spelling. */
+export const MODEL_STATE_DICT = 'model_state_dict';
+export const OPTIMIZER_STATE_DICT = 'optimizer_state_dict';
+export const SCHEDULER_STATE_DICT = 'scheduler_state_dict';
+/** Wrappers that prefix every key: DataParallel ('module.') and torch.compile ('_orig_mod.'). */
+const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
+/** The digits are 28x28 grey images (scripts/build-digits.mjs). */
+const DIGITS_INPUT_SHAPE = [28, 28, 1];
+
+export type DecodedBundle =
+  | { kind: 'bundle'; record: CheckpointRecord; notebookName: string }
+  | { kind: 'state_dict'; tensors: Map<string, StateDictTensor> };
+
+export interface BundleOptions {
+  /** Our per-sample input shape ([F] or [H, W, C]); inferred from the dataset and the first layer when absent. */
+  inputShape?: number[];
+  /**
+   * The scheduled learning rate of the next step (engine/schedule.ts learningRateAt), written as the
+   * optimizer's `lr`. Default: the configured rate, which is right for the constant schedule only.
+   */
+  learningRate?: number;
+}
+
+/**
+ * Our input shape for a record: the record does not store it, so it comes from the dataset (digits)
+ * or the first layer's weights (the other datasets are tabular).
+ */
+export function recordInputShape(record: CheckpointRecord): number[] {
+  if (record.config.data.dataset === 'digits') return [...DIGITS_INPUT_SHAPE];
+  const layers = record.config.model.layers;
+  const i = layers.findIndex((l) => l.type === 'dense' || l.type === 'batchnorm' || l.type === 'conv2d');
+  const layer = i < 0 ? layers.length : i; // no hidden layer with weights: the head's kernel tells
+  const t = record.tensors.find((e) => e.name === `${layer}.kernel` || e.name === `${layer}.gamma`);
+  if (!t || layers[i]?.type === 'conv2d') {
+    throw new BundleError('cannot tell the model input shape from this checkpoint. Pass inputShape when exporting.');
+  }
+  return [t.shape[0]];
+}
+
+/** outputs of the head: the length of its bias. */
+function recordOutputs(record: CheckpointRecord): number {
+  const bias = record.tensors.find((t) => t.name === `${record.config.model.layers.length}.bias`);
+  if (!bias) throw new BundleError(`the checkpoint has no output layer bias "${record.config.model.layers.length}.bias". It is incomplete; save it again.`);
+  return bias.shape[0];
+}
+
+/** model.state_dict() of the equivalent nn.Sequential, as an OrderedDict of PyTensors. */
+function modelStateDict(record: CheckpointRecord, inputShape: number[]): PyDict {
+  const layout = torchModuleNames(withHead(record.config.model, recordOutputs(record)), inputShape);
+  const byName = new Map(record.tensors.map((t) => [t.name, t]));
+  const entries = layout.tensors.map((t): [string, PyValue] => {
+    if (t.role === 'counter') return [t.torchName, new PyTensor('int64', [], BigInt64Array.of(BigInt(record.trainer.optimizerStep)))];
+    const ours = byName.get(t.ourName!);
+    if (!ours || ours.shape.join(',') !== t.ourShape.join(',')) {
+      throw new BundleError(`tensor "${t.ourName}" is ${ours ? `[${ours.shape}]` : 'missing'}; the model needs [${t.ourShape}]. The checkpoint does not match its config; save it again.`);
+    }
+    return [t.torchName, new PyTensor('float32', t.torchShape, t.toTorch(ours.data))];
+  });
+  return new PyDict(entries, true);
+}
+
+const float = (x: number) => new PyFloat(x);
+const dict = (entries: [string, PyValue][]) => new PyDict(entries);
+
+/**
+ * The whole record as a torch.save file (see the layout above).
+ * @param notebookName saved under notebook.name
+ * @throws BundleError when the record's tensors do not match its config
+ */
+export function encodeCheckpointBundle(record: CheckpointRecord, notebookName: string, options: BundleOptions = {}): Uint8Array {
+  const inputShape = options.inputShape ?? recordInputShape(record);
+  const layout = torchModuleNames(withHead(record.config.model, recordOutputs(record)), inputShape);
+  const t = record.trainer;
+  const { train } = record.config;
+  const lr = options.learningRate ?? train.learningRate;
+  const optimizer = encodeOptimizerState(record, layout, lr);
+  const m = record.meta;
+  const root = dict([
+    ['format', BUNDLE_FORMAT],
+    ['format_version', BUNDLE_FORMAT_VERSION],
+    [MODEL_STATE_DICT, modelStateDict(record, inputShape)],
+    [OPTIMIZER_STATE_DICT, optimizer],
+    [SCHEDULER_STATE_DICT, dict([
+      ['name', train.schedule.name],
+      ['base_lrs', [float(train.learningRate)]],
+      ['last_epoch', t.step],
+      ['_last_lr', [float(lr)]],
+      ['step_epochs', train.schedule.stepEpochs],
+      ['gamma', float(train.schedule.gamma)],
+      ['warmup_steps', train.schedule.warmupSteps],
+      ['min_lr_factor', float(train.schedule.minLrFactor)],
+    ])],
+    ['global_step', t.step],
+    ['epoch', t.epoch],
+    ['best_val_loss', t.best ? float(t.best.valLoss) : null],
+    ['best_epoch', t.best ? t.best.epoch : null],
+    ['config', toPy(record.config)],
+    ['train_history', new PyTensor('float32', [t.stepLosses.length], Float32Array.from(t.stepLosses))],
+    ['val_history', t.history.map(encodeEpoch)],
+    ['rng_state', int64(t.rng)],
+    ['batch_in_epoch', t.batchInEpoch],
+    ['epoch_order', t.order ? int64(t.order) : null],
+    ['train_time_ms', float(t.trainTimeMs)],
+    ['input_shape', layout.torchInputShape],
+    ['num_outputs', recordOutputs(record)],
+    ['notebook', dict([['name', notebookName], ['notes', record.notes]])],
+    ['checkpoint', dict([['id', m.id], ['run_id', m.runId], ['kind', m.kind], ['created_at', float(m.createdAt)], ['backend', m.backend], ['val_loss', float(m.valLoss)]])],
+  ]);
+  return encodePt(root);
+}
+
+function encodeEpoch(h: EpochMetrics): PyDict {
+  const d = dict([['epoch', h.epoch], ['train_loss', float(h.trainLoss)], ['val_loss', float(h.valLoss)]]);
+  if (h.valAccuracy !== undefined) d.set('val_accuracy', float(h.valAccuracy));
+  if (h.trainAccuracy !== undefined) d.set('train_accuracy', float(h.trainAccuracy));
+  return d;
+}
+
+/** model_state_dict alone, as torch.save(model.state_dict(), path) writes it (loads with weights_only=True in 1.13 too). */
+export function encodeStateDictPt(record: CheckpointRecord, options: BundleOptions = {}): Uint8Array {
+  return encodePt(modelStateDict(record, options.inputShape ?? recordInputShape(record)));
+}
+
+/** model_state_dict alone as safetensors (metadata format=pt, as safetensors.torch.save_file writes). */
+export function encodeStateDictSafetensors(record: CheckpointRecord, options: BundleOptions = {}): Uint8Array {
+  const sd = modelStateDict(record, options.inputShape ?? recordInputShape(record));
+  const tensors = [...sd].map(([name, v]) => ({ name: name as string, dtype: (v as PyTensor).dtype, shape: (v as PyTensor).shape, data: (v as PyTensor).data }));
+  return encodeSafetensors(tensors, { format: 'pt' });
+}
+
+/**
+ * Reads a .pt or .safetensors file: our own bundle becomes a CheckpointRecord (fully converted and
+ * checked; run validateRecord on it too), anything else a PyTorch state dict by key, to be mapped
+ * with stateDictToTensors against the current model. Accepted: a plain state dict, or a dict
+ * holding one under `model_state_dict` or `state_dict`; a DataParallel/compile prefix is dropped.
+ * @throws BundleError naming the entry at fault
+ */
+export function decodeCheckpointBundle(bytes: Uint8Array, fileName: string): DecodedBundle {
+  if (detectFormat(bytes) === 'safetensors') {
+    const file = refuse(fileName, () => decodeSafetensors(bytes));
+    return { kind: 'state_dict', tensors: refuse(fileName, () => stripWrapper(new Map(file.tensors.map((t) => [t.name, t])))) };
+  }
+  const { root } = decodePt(bytes, { fileName });
+  return refuse(fileName, () => {
+    if (root instanceof PyDict && root.get('format') === BUNDLE_FORMAT) {
+      return { kind: 'bundle', record: decodeBundle(root, bytes.length), notebookName: needString(root, ['notebook', 'name']) };
+    }
+    return { kind: 'state_dict', tensors: stateDictOf(root) };
+  });
+}
+
+function stateDictOf(root: PyValue): Map<string, StateDictTensor> {
+  if (!(root instanceof PyDict)) throw new BundleError(`the file holds ${root instanceof PyTensor ? 'a single tensor' : 'no dict'}, not a state dict. Save model.state_dict() with torch.save. ${NOTHING_LOADED}`);
+  const inner = root.get(MODEL_STATE_DICT) ?? root.get('state_dict');
+  const sd = inner instanceof PyDict ? inner : root;
+  const tensors = new Map<string, StateDictTensor>();
+  for (const [key, value] of sd) {
+    if (typeof key !== 'string' || !(value instanceof PyTensor)) {
+      throw new BundleError(`entry ${JSON.stringify(String(key))} is not a named tensor, so this is not a state dict. Save model.state_dict() (or a dict with model_state_dict) with torch.save. ${NOTHING_LOADED}`, { entry: String(key) });
+    }
+    tensors.set(key, value);
+  }
+  return stripWrapper(tensors);
+}
+
+function stripWrapper(tensors: Map<string, StateDictTensor>): Map<string, StateDictTensor> {
+  const prefix = WRAPPER_PREFIXES.find((p) => tensors.size > 0 && [...tensors.keys()].every((k) => k.startsWith(p)));
+  return prefix ? new Map([...tensors].map(([k, v]) => [k.slice(prefix.length), v])) : tensors;
+}
+
+function decodeBundle(root: PyDict, sizeBytes: number): CheckpointRecord {
+  const version = needCount(root, ['format_version']);
+  if (version > BUNDLE_FORMAT_VERSION) {
+    throw new BundleError(`this bundle has format_version ${version}, newer than the ${BUNDLE_FORMAT_VERSION} this app reads. Reload the page to get the newest Tab Trainer. ${NOTHING_LOADED}`, { entry: 'format_version' });
+  }
+  const config = fromPy(need(root, ['config'], (v) => v instanceof PyDict, 'a dict'), 'config') as RunConfig;
+  if (!Array.isArray(config?.model?.layers) || typeof config.train?.optimizer !== 'string' || typeof config.data?.dataset !== 'string') {
+    throw bad('config', 'not a RunConfig (data, model.layers, train)');
+  }
+  const inputShape = ourInputShape(need(root, ['input_shape'], (v) => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && (d as number) > 0), 'a list of positive ints') as number[]);
+  const layers = withHead(config.model, needCount(root, ['num_outputs']));
+  const sd = stateDictOf(need(root, [MODEL_STATE_DICT], (v) => v instanceof PyDict, 'a dict'));
+  const weights = stateDictToTensors(sd, layers, inputShape);
+  const layout = torchModuleNames(layers, inputShape);
+  const step = needCount(root, ['global_step']);
+  const opt = decodeOptimizerState(need(root, [OPTIMIZER_STATE_DICT], (v) => v instanceof PyDict, 'a dict') as PyDict, config.train, layout, step);
+  const trainer = decodeTrainer(root, step, opt.step);
+  const tensors: TensorEntry[] = [...weights, ...opt.slots];
+  const m = need(root, ['checkpoint'], (v) => v instanceof PyDict, 'a dict') as PyDict;
+  const meta = {
+    id: needString(m, ['id']),
+    runId: needString(m, ['run_id']),
+    kind: needString(m, ['kind']) as CheckpointKind,
+    epoch: trainer.epoch,
+    step: trainer.step,
+    valLoss: needNumber(m, ['val_loss']),
+    sizeBytes,
+    createdAt: needNumber(m, ['created_at']),
+    backend: needString(m, ['backend']) as BackendName,
+  };
+  const notes = needString(root, ['notebook', 'notes']);
+  return { formatVersion: CHECKPOINT_FORMAT_VERSION, meta, config, notes, trainer, tensors };
+}
+
+function decodeTrainer(root: PyDict, step: number, optimizerStep: number): CheckpointRecord['trainer'] {
+  const tensorOf = (key: string, dtype: string, length?: number) =>
+    need(root, [key], (v) => v instanceof PyTensor && v.dtype === dtype && v.shape.length === 1 && (length === undefined || v.shape[0] === length), `a 1-d ${dtype} tensor${length ? ` of ${length}` : ''}`) as PyTensor;
+  const rng = Array.from(tensorOf('rng_state', 'int64', 4).data as BigInt64Array, Number);
+  if (!rng.every((w) => w >= 0 && w <= 0xffffffff)) throw bad('rng_state', 'not four uint32 words');
+  const orderValue = root.get('epoch_order');
+  const order = orderValue === null ? null : Int32Array.from(tensorOf('epoch_order', 'int64').data as BigInt64Array, Number);
+  const losses = tensorOf('train_history', 'float32', step).data as Float32Array;
+  const history = (need(root, ['val_history'], Array.isArray, 'a list') as PyValue[]).map((h, i) => {
+    const e = need(h, [], (v) => v instanceof PyDict, 'a dict', `val_history.${i}`) as PyDict;
+    const metrics: EpochMetrics = { epoch: needCount(e, ['epoch']), trainLoss: needNumber(e, ['train_loss']), valLoss: needNumber(e, ['val_loss']) };
+    if (e.has('val_accuracy')) metrics.valAccuracy = needNumber(e, ['val_accuracy']);
+    if (e.has('train_accuracy')) metrics.trainAccuracy = needNumber(e, ['train_accuracy']);
+    return metrics;
+  });
+  const best = root.get('best_val_loss') === null ? null : { valLoss: needNumber(root, ['best_val_loss']), epoch: needCount(root, ['best_epoch']) };
+  return {
+    epoch: needCount(root, ['epoch']),
+    step,
+    batchInEpoch: needCount(root, ['batch_in_epoch']),
+    order,
+    rng,
+    stepLosses: Float32Array.from(losses),
+    history,
+    best,
+    trainTimeMs: needNumber(root, ['train_time_ms']),
+    optimizerStep,
+  };
+}
+
+
+/* ---- optimizer_state_dict: torch 1.13's Adam / SGD / RMSprop state_dict() ---- */
+
+/** Per-parameter state keys (PyTorch's spelling), after the step counter. */
+const STEP = 'step';
+
+/** param_groups[0] as torch.optim.<X>(…).state_dict() holds it in torch 1.13 (defaults included). */
+function paramGroup(train: TrainConfig, lr: number, params: number[]): PyDict {
+  const decay = train.weightDecay === 0 ? 0 : float(train.weightDecay); // PyTorch's default is the int 0
+  const momentum = train.momentum === 0 ? 0 : float(train.momentum);
+  const common: [string, PyValue][] = [['foreach', null], ['maximize', false], ['differentiable', false]];
+  switch (train.optimizer) {
+    case 'adam':
+      return dict([['lr', float(lr)], ['betas', tuple(float(ADAM_BETA1), float(ADAM_BETA2))], ['eps', float(ADAM_EPSILON)], ['weight_decay', decay],
+        ['amsgrad', false], ...common, ['capturable', false], ['fused', false], ['params', params]]);
+    case 'sgd':
+      return dict([['lr', float(lr)], ['momentum', momentum], ['dampening', 0], ['weight_decay', decay], ['nesterov', false], ...common, ['params', params]]);
+    case 'rmsprop':
+      return dict([['lr', float(lr)], ['momentum', momentum], ['alpha', float(RMSPROP_ALPHA)], ['eps', float(RMSPROP_EPSILON)], ['centered', false],
+        ['weight_decay', decay], ...common, ['params', params]]);
+  }
+}
+
+/** Slot names in our record (and PyTorch's state), per optimizer; matches engine/optimizer.ts SLOT_NAMES. */
+function slotNames(train: TrainConfig): string[] {
+  if (train.optimizer === 'adam') return ['exp_avg', 'exp_avg_sq'];
+  if (train.optimizer === 'sgd') return train.momentum > 0 ? ['momentum_buffer'] : [];
+  return train.momentum > 0 ? ['square_avg', 'momentum_buffer'] : ['square_avg'];
+}
+
+/**
+ * {state, param_groups}. State is empty before the first step, as in PyTorch; Adam's step is a
+ * float32 0-d tensor and RMSprop's an int (torch 1.13), SGD keeps none (momentum_buffer None without momentum).
+ */
+function encodeOptimizerState(record: CheckpointRecord, layout: TorchLayout, lr: number): PyDict {
+  const { train } = record.config;
+  const n = record.trainer.optimizerStep;
+  const byName = new Map(record.tensors.map((t) => [t.name, t]));
+  const state = new PyDict();
+  if (n > 0) {
+    layout.params.forEach((p, i) => {
+      const s = new PyDict();
+      if (train.optimizer === 'adam') s.set(STEP, new PyTensor('float32', [], Float32Array.of(n)));
+      if (train.optimizer === 'rmsprop') s.set(STEP, n);
+      for (const slot of slotNames(train)) {
+        const t = byName.get(`${p.ourName}.${slot}`);
+        if (!t || t.shape.join(',') !== p.ourShape.join(',')) {
+          throw new BundleError(`optimizer slot "${p.ourName}.${slot}" is ${t ? `[${t.shape}]` : 'missing'}; the model needs [${p.ourShape}]. Save the checkpoint again.`);
+        }
+        s.set(slot, new PyTensor('float32', p.torchShape, p.toTorch(t.data)));
+      }
+      if (train.optimizer === 'sgd' && train.momentum === 0) s.set('momentum_buffer', null);
+      state.set(i, s);
+    });
+  }
+  return dict([['state', state], ['param_groups', [paramGroup(train, lr, layout.params.map((_, i) => i))]]]);
+}
+
+/** Our slots (zeros before the first step) and the step count, all checked against the model. */
+function decodeOptimizerState(sd: PyDict, train: TrainConfig, layout: TorchLayout, globalStep: number): { slots: TensorEntry[]; step: number } {
+  const state = need(sd, ['state'], (v) => v instanceof PyDict, 'a dict', `${OPTIMIZER_STATE_DICT}.state`) as PyDict;
+  need(sd, ['param_groups'], (v) => Array.isArray(v) && v.length === 1, 'a list of one group', `${OPTIMIZER_STATE_DICT}.param_groups`);
+  const names = slotNames(train);
+  let step = 0;
+  if (state.size > 0 && state.size !== layout.params.length) throw bad(`${OPTIMIZER_STATE_DICT}.state`, `state for ${state.size} parameters; the model has ${layout.params.length}`);
+  const slots: TensorEntry[] = [];
+  layout.params.forEach((p, i) => {
+    const label = `${OPTIMIZER_STATE_DICT}.state.${i}`;
+    const s = state.size ? (need(state, [i], (v) => v instanceof PyDict, 'a dict', label) as PyDict) : null;
+    if (s && train.optimizer !== 'sgd') {
+      const raw = s.get(STEP);
+      const value = raw instanceof PyTensor && raw.shape.length === 0 ? Number(raw.data[0]) : raw;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw bad(`${label}.step`, 'not a positive step count');
+      if (i > 0 && value !== step) throw bad(`${label}.step`, `${value}, unlike parameter 0's ${step}`);
+      step = value;
+    } else if (s) step = globalStep;
+    for (const slot of names) {
+      const t = s?.get(slot);
+      if (s && !(t instanceof PyTensor && t.shape.join(',') === p.torchShape.join(','))) {
+        throw bad(`${label}.${slot}`, t instanceof PyTensor ? `shaped [${t.shape}], the model needs [${p.torchShape}]` : 'missing');
+      }
+      const data = t instanceof PyTensor ? p.fromTorch(finiteFloat32(`${label}.${slot}`, t)) : new Float32Array(p.ourShape.reduce((a, b) => a * b, 1));
+      slots.push({ name: `${p.ourName}.${slot}`, shape: [...p.ourShape], dtype: 'float32', data });
+    }
+  });
+  return { slots, step };
+}
+
+/* ---- plain values <-> PyValue, and checked reads ---- */
+
+/** JSON-like data as Python values: objects become dicts (undefined fields left out), arrays lists. */
+function toPy(v: unknown): PyValue {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
+  if (Array.isArray(v)) return v.map(toPy);
+  if (typeof v === 'object') return new PyDict(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, toPy(x)]));
+  throw new BundleError(`cannot export a ${typeof v} value in the config.`);
+}
+
+/** The inverse of toPy; refuses tensors, non-string keys and `__proto__`. */
+function fromPy(v: PyValue, label: string): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
+  if (v instanceof PyFloat) return v.value;
+  if (Array.isArray(v)) return v.map((x, i) => fromPy(x, `${label}.${i}`));
+  if (v instanceof PyDict) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v) {
+      if (typeof k !== 'string' || k === '__proto__') throw bad(`${label}.${String(k)}`, 'not a plain string key');
+      out[k] = fromPy(x, `${label}.${k}`);
+    }
+    return out;
+  }
+  throw bad(label, 'not plain data (number, string, list or dict)');
+}
+
+function int64(xs: ArrayLike<number>): PyTensor {
+  return new PyTensor('int64', [xs.length], BigInt64Array.from(Array.from(xs), (x) => BigInt(x)));
+}
+
+function bad(entry: string, what: string): BundleError {
+  return new BundleError(`the bundle's ${entry} is ${what}. The file is corrupt or was not written by Tab Trainer; export it again. ${NOTHING_LOADED}`, { entry });
+}
+
+/** root[path…] if `ok` accepts it, else a BundleError naming the key. */
+function need(root: PyValue, path: PyKey[], ok: (v: PyValue) => boolean, expected: string, label = path.join('.')): PyValue {
+  const v = path.length ? getPath(root, ...path) : root;
+  if (v === undefined || !ok(v)) throw bad(label, v === undefined ? 'missing' : `not ${expected}`);
+  return v;
+}
+const needCount = (root: PyValue, path: PyKey[]) => need(root, path, (v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative int') as number;
+const needNumber = (root: PyValue, path: PyKey[]) => Number(need(root, path, (v) => typeof v === 'number' || v instanceof PyFloat, 'a number'));
+const needString = (root: PyValue, path: PyKey[]) => need(root, path, (v) => typeof v === 'string', 'a string') as string;
