@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { isQuotaError } from './store';
+
+/** The shapes a quota failure takes: Chromium's QuotaExceededError, or one wrapped by an abort. */
+describe('isQuotaError', () => {
+  it('recognises QuotaExceededError directly and by its legacy code', () => {
+    expect(isQuotaError(new DOMException('full', 'QuotaExceededError'))).toBe(true);
+    expect(isQuotaError({ name: 'Error', code: 22 })).toBe(true);
+  });
+
+  it('finds it inside a wrapping AbortError or Error cause', () => {
+    const abort = Object.assign(new DOMException('aborted', 'AbortError'), { error: new DOMException('', 'QuotaExceededError') });
+    expect(isQuotaError(abort)).toBe(true);
+    expect(isQuotaError(new Error('save failed', { cause: new DOMException('', 'QuotaExceededError') }))).toBe(true);
+  });
+
+  it('does not mistake other errors for it', () => {
+    expect(isQuotaError(new DOMException('aborted', 'AbortError'))).toBe(false);
+    expect(isQuotaError(new DOMException('clone', 'DataCloneError'))).toBe(false);
+    expect(isQuotaError(null)).toBe(false);
+    expect(isQuotaError('QuotaExceededError')).toBe(false);
+  });
+});

@@ -1,0 +1,304 @@
+/**
+ * Checkpoints in IndexedDB, through one idb-keyval store. Keys:
+ *   `manifest:<runId>`     RunManifest (the run's complete checkpoints, oldest first)
+ *   `ckpt:<runId>:<id>`    CheckpointRecord
+ *   `runs`                 string[] of runIds, oldest first
+ *   `current-run`          runId of the notebook's current run
+ * A record and its manifest entry are written in one transaction, so a checkpoint listed in a
+ * manifest is always complete, and one that is not listed does not exist (STYLE.md).
+ * Runs in the training worker and in the page; one writer per run is ensured by lock.ts.
+ */
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
+import type { CheckpointMeta, CheckpointRecord, RunManifest } from '../shared/checkpoint';
+import { CorruptCheckpointError, isAppError, StorageFullError } from '../shared/errors';
+import { planEmergencyRetention, planRetention, type RetentionPlan } from './retention';
+import { findRecordProblem, validateRecord, type RecordExpectation } from './validate';
+
+export const CHECKPOINT_DB_NAME = 'tab-trainer-checkpoints';
+const STORE_NAME = 'kv';
+const RUNS_KEY = 'runs';
+const CURRENT_RUN_KEY = 'current-run';
+const manifestKey = (runId: string) => `manifest:${runId}`;
+const recordKey = (runId: string, id: string) => `ckpt:${runId}:${id}`;
+
+let kv: UseStore | undefined;
+/** createStore opens the database at once, so it waits for the first call (and Node never opens it). */
+function db(): UseStore {
+  return (kv ??= createStore(CHECKPOINT_DB_NAME, STORE_NAME));
+}
+
+/**
+ * Saves a checkpoint: the record and the manifest updated to list it (as `latest`) are committed in
+ * one transaction; the promise settles only once that transaction is complete. Only then is
+ * retention applied, in a second transaction. If storage is full, periodic checkpoints beyond the
+ * newest are deleted and the save is tried once more; the previous state is intact either way.
+ * @param record a complete record; `meta.sizeBytes` ≤ 0 is replaced by an estimate
+ * @param retention keepLast: how many periodic/manual checkpoints to keep (plus the latest best and final)
+ * @returns the meta as stored, and the ids deleted by retention
+ * @throws CorruptCheckpointError when the record would not be loadable (checked before writing)
+ * @throws StorageFullError when it does not fit even after the emergency clean-up
+ */
+export async function saveCheckpoint(
+  record: CheckpointRecord,
+  retention: { keepLast: number },
+): Promise<{ meta: CheckpointMeta; deleted: string[] }> {
+  const problem = findRecordProblem(record);
+  if (problem) {
+    throw new CorruptCheckpointError(
+      `Checkpoint at epoch ${record?.meta?.epoch} was not saved: ${problem.reason}. The previous checkpoints are unchanged.`,
+    );
+  }
+  const meta: CheckpointMeta = { ...record.meta, sizeBytes: record.meta.sizeBytes > 0 ? record.meta.sizeBytes : estimateRecordBytes(record) };
+  const stored: CheckpointRecord = { ...record, meta };
+  const deleted: string[] = [];
+  try {
+    await commitRecord(stored);
+  } catch (e) {
+    if (!isQuotaError(e)) throw e;
+    deleted.push(...(await applyPlan(meta.runId, planEmergencyRetention)));
+    try {
+      if (deleted.length === 0) throw e;
+      await commitRecord(stored);
+    } catch (again) {
+      if (!isQuotaError(again)) throw again;
+      throw await storageFullError(meta, again);
+    }
+  }
+  try {
+    deleted.push(...(await applyPlan(meta.runId, (metas) => planRetention(metas, retention.keepLast))));
+  } catch (e) {
+    // The checkpoint is committed; a failed clean-up only leaves extra ones behind.
+    console.warn(`Checkpoint ${meta.id} saved, but removing old checkpoints of run ${meta.runId} failed`, e);
+  }
+  return { meta, deleted };
+}
+
+/** The run's manifest, or null when the run has no checkpoints stored. */
+export async function loadManifest(runId: string): Promise<RunManifest | null> {
+  return (await db()('readonly', (s) => promisifyRequest<RunManifest | undefined>(s.get(manifestKey(runId))))) ?? null;
+}
+
+/**
+ * Reads one checkpoint and validates it in full.
+ * @param expect optional tensor names/shapes and training-set size the record must match
+ * @throws CorruptCheckpointError (missing, malformed, NaN…) or UnknownCheckpointVersionError
+ */
+export async function loadCheckpoint(runId: string, id: string, expect?: RecordExpectation): Promise<CheckpointRecord> {
+  const r = await db()('readonly', (s) => promisifyRequest<unknown>(s.get(recordKey(runId, id))));
+  if (r === undefined) {
+    throw new CorruptCheckpointError(`Checkpoint "${id}" of run ${runId} is missing from browser storage. Resume from another checkpoint.`);
+  }
+  const record = validateRecord(r, expect);
+  if (record.meta.id !== id || record.meta.runId !== runId) {
+    throw new CorruptCheckpointError(
+      `Checkpoint "${id}" of run ${runId} holds "${record.meta.id}" of run ${record.meta.runId}. Delete it and resume from another checkpoint.`,
+    );
+  }
+  return record;
+}
+
+/**
+ * Loads the newest checkpoint that reads and validates, trying the latest first and then older
+ * ones, newest to oldest. Each one passed over is reported, so the UI can say
+ * "Latest checkpoint (epoch 25) is unreadable: <reason>. Resumed from epoch 24."
+ * @param validate extra checks by the caller (e.g. validateRecord against the model); throw to skip
+ * @returns null when the run has no checkpoints
+ * @throws CorruptCheckpointError listing every reason when none of them is usable
+ */
+export async function loadLatestValid(
+  runId: string,
+  validate?: (r: CheckpointRecord) => void,
+): Promise<{ record: CheckpointRecord; skipped: { meta: CheckpointMeta; reason: string }[] } | null> {
+  const manifest = await loadManifest(runId);
+  if (!manifest || manifest.checkpoints.length === 0) return null;
+  const newestFirst = [...manifest.checkpoints].reverse();
+  const latest = newestFirst.findIndex((m) => m.id === manifest.latest);
+  if (latest > 0) newestFirst.unshift(...newestFirst.splice(latest, 1));
+  const skipped: { meta: CheckpointMeta; reason: string }[] = [];
+  for (const meta of newestFirst) {
+    try {
+      const r = await db()('readonly', (s) => promisifyRequest<unknown>(s.get(recordKey(runId, meta.id))));
+      const problem = r === undefined ? { reason: 'its data is missing from browser storage' } : findRecordProblem(r);
+      if (problem) {
+        skipped.push({ meta, reason: problem.reason });
+        continue;
+      }
+      validate?.(r as CheckpointRecord);
+      return { record: r as CheckpointRecord, skipped };
+    } catch (e) {
+      skipped.push({ meta, reason: describeError(e) });
+    }
+  }
+  const reasons = skipped.map((s) => `epoch ${s.meta.epoch} ("${s.meta.id}"): ${s.reason}`).join('; ');
+  throw new CorruptCheckpointError(`No checkpoint of run ${runId} can be resumed: ${reasons}. Start a new run, or import a downloaded checkpoint.`);
+}
+
+/** Deletes one checkpoint: its record and its manifest entry, in one transaction. */
+export async function deleteCheckpoint(runId: string, id: string): Promise<void> {
+  await applyPlan(runId, (metas) => ({
+    keep: metas.filter((m) => m.id !== id).map((m) => m.id),
+    remove: [id],
+  }));
+}
+
+/**
+ * Applies retention now: keeps the last `keepLast` periodic/manual checkpoints, the latest best and
+ * final, and the newest of any kind. @returns the deleted ids
+ */
+export async function cleanupToLast(runId: string, keepLast: number): Promise<string[]> {
+  return applyPlan(runId, (metas) => planRetention(metas, keepLast));
+}
+
+/** Manifests of every run with checkpoints, oldest run first. */
+export async function listRuns(): Promise<RunManifest[]> {
+  return db()('readonly', async (s) => {
+    const runs = (await promisifyRequest<string[] | undefined>(s.get(RUNS_KEY))) ?? [];
+    const manifests = await Promise.all(runs.map((id) => promisifyRequest<RunManifest | undefined>(s.get(manifestKey(id)))));
+    return manifests.filter((m): m is RunManifest => m !== undefined);
+  });
+}
+
+/** Remembers which run the notebook shows (null forgets it). */
+export async function setCurrentRun(runId: string | null): Promise<void> {
+  await transact((s) => {
+    if (runId === null) s.delete(CURRENT_RUN_KEY);
+    else s.put(runId, CURRENT_RUN_KEY);
+  });
+}
+
+/** The notebook's current run, or null. */
+export async function getCurrentRun(): Promise<string | null> {
+  return (await db()('readonly', (s) => promisifyRequest<string | undefined>(s.get(CURRENT_RUN_KEY)))) ?? null;
+}
+
+/** Deletes a run: all its records (listed or not), its manifest, and the current-run mark if it is this run. */
+export async function deleteRun(runId: string): Promise<void> {
+  await transact(async (s) => {
+    const [runs, current] = await Promise.all([
+      promisifyRequest<string[] | undefined>(s.get(RUNS_KEY)),
+      promisifyRequest<string | undefined>(s.get(CURRENT_RUN_KEY)),
+    ]);
+    s.delete(IDBKeyRange.bound(recordKey(runId, ''), recordKey(runId, '\uffff')));
+    s.delete(manifestKey(runId));
+    s.put((runs ?? []).filter((r) => r !== runId), RUNS_KEY);
+    if (current === runId) s.delete(CURRENT_RUN_KEY);
+  });
+}
+
+/**
+ * Storage used and granted for this origin (all of it, not just checkpoints). Unknown figures are
+ * NaN where navigator.storage is missing.
+ */
+export async function storageEstimate(): Promise<{ usageBytes: number; quotaBytes: number; persisted: boolean }> {
+  const storage = globalThis.navigator?.storage;
+  if (!storage?.estimate) return { usageBytes: NaN, quotaBytes: NaN, persisted: false };
+  const [estimate, persisted] = await Promise.all([storage.estimate(), storage.persisted?.() ?? Promise.resolve(false)]);
+  return { usageBytes: estimate.usage ?? NaN, quotaBytes: estimate.quota ?? NaN, persisted };
+}
+
+/**
+ * Asks the browser not to evict our storage under pressure. Page only: workers have no persist().
+ * @returns true when storage is (now) persistent
+ */
+export async function requestPersistence(): Promise<boolean> {
+  // The worker's StorageManager type has no persist(), and neither has the object at run time.
+  const storage = globalThis.navigator?.storage as { persist?: () => Promise<boolean> } | undefined;
+  if (typeof storage?.persist !== 'function') return false;
+  return storage.persist();
+}
+
+/** Writes the record, its manifest entry and the run list in one readwrite transaction. */
+async function commitRecord(record: CheckpointRecord): Promise<void> {
+  const { meta } = record;
+  await transact(async (s) => {
+    const [manifest, runs] = await Promise.all([
+      promisifyRequest<RunManifest | undefined>(s.get(manifestKey(meta.runId))),
+      promisifyRequest<string[] | undefined>(s.get(RUNS_KEY)),
+    ]);
+    const checkpoints = (manifest?.checkpoints ?? []).filter((m) => m.id !== meta.id);
+    checkpoints.push(meta);
+    s.put(record, recordKey(meta.runId, meta.id));
+    s.put({ runId: meta.runId, checkpoints, latest: meta.id, updatedAt: Date.now() } satisfies RunManifest, manifestKey(meta.runId));
+    if (!runs?.includes(meta.runId)) s.put([...(runs ?? []), meta.runId], RUNS_KEY);
+  });
+}
+
+/** Deletes what `plan` removes, records and manifest entries together. @returns the deleted ids */
+async function applyPlan(runId: string, plan: (metas: CheckpointMeta[]) => RetentionPlan): Promise<string[]> {
+  return transact(async (s) => {
+    const manifest = await promisifyRequest<RunManifest | undefined>(s.get(manifestKey(runId)));
+    const metas = manifest?.checkpoints ?? [];
+    const { keep, remove } = plan(metas);
+    if (remove.length === 0) return [];
+    for (const id of remove) s.delete(recordKey(runId, id));
+    if (!manifest) return []; // an unlisted record was never a checkpoint; do not invent a run for it
+    const kept = metas.filter((m) => keep.includes(m.id) && !remove.includes(m.id));
+    const latest = kept.some((m) => m.id === manifest.latest) ? manifest.latest : (kept.at(-1)?.id ?? null);
+    s.put({ runId, checkpoints: kept, latest, updatedAt: Date.now() } satisfies RunManifest, manifestKey(runId));
+    return remove.filter((id) => metas.some((m) => m.id === id));
+  });
+}
+
+/**
+ * Runs `work` in one readwrite transaction and resolves once it has committed. If `work` throws,
+ * the transaction is aborted, so nothing it wrote is kept. Awaiting IDB requests inside `work`
+ * is safe: their promises resolve in the request's success event, while the transaction is active.
+ */
+function transact<T>(work: (store: IDBObjectStore) => T | Promise<T>): Promise<T> {
+  return db()('readwrite', async (store) => {
+    const tx = store.transaction;
+    const done = promisifyRequest(tx);
+    let result: T;
+    try {
+      result = await work(store);
+    } catch (e) {
+      done.catch(() => {}); // the abort below rejects it; `e` is the error that matters
+      try {
+        tx.abort();
+      } catch {
+        // already aborted by the failed request
+      }
+      throw e;
+    }
+    await done;
+    return result;
+  });
+}
+
+/** QuotaExceededError, directly or wrapped (as a transaction's error, an AbortError's cause…). */
+export function isQuotaError(e: unknown, depth = 0): boolean {
+  if (typeof e !== 'object' || e === null || depth > 4) return false;
+  const err = e as { name?: unknown; code?: unknown; cause?: unknown; error?: unknown; inner?: unknown };
+  if (err.name === 'QuotaExceededError' || err.code === 22) return true;
+  return [err.cause, err.error, err.inner].some((inner) => isQuotaError(inner, depth + 1));
+}
+
+async function storageFullError(meta: CheckpointMeta, cause: unknown): Promise<StorageFullError> {
+  let lastGood = 'There is no earlier checkpoint of this run.';
+  try {
+    const manifest = await loadManifest(meta.runId);
+    const latest = manifest?.checkpoints.find((m) => m.id === manifest.latest);
+    if (latest) lastGood = `The last good checkpoint (epoch ${latest.epoch}) is kept.`;
+  } catch (e) {
+    console.warn(`Could not read the manifest of run ${meta.runId} after a full-storage error`, e);
+  }
+  return new StorageFullError(
+    `Browser storage is full: checkpoint at epoch ${meta.epoch} was not saved. ${lastGood} Delete old checkpoints or download them, then Save now.`,
+    { cause },
+  );
+}
+
+/** Bytes the record takes, roughly: its typed arrays plus its text. */
+export function estimateRecordBytes(r: CheckpointRecord): number {
+  let bytes = r.trainer.stepLosses.byteLength + (r.trainer.order?.byteLength ?? 0);
+  for (const t of r.tensors) bytes += t.data.byteLength + t.name.length * 2 + 64;
+  bytes += (JSON.stringify(r.config).length + r.notes.length + JSON.stringify(r.trainer.history).length) * 2;
+  return bytes;
+}
+
+/** Our own errors already read as a reason; a browser's (NotReadableError…) keeps its name. */
+function describeError(e: unknown): string {
+  if (isAppError(e) || (e instanceof Error && e.name === 'Error')) return e.message;
+  if (typeof e === 'object' && e !== null && 'message' in e) return `${(e as Error).name}: ${(e as Error).message}`;
+  return String(e);
+}
