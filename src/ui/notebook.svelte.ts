@@ -1,0 +1,150 @@
+/**
+ * The notebook's settings (notes, Data, Model, Train cells), autosaved to IndexedDB, plus the
+ * dataset preview the Data and Model cells need. Create it while a component initialises: it
+ * starts its own effects.
+ */
+import { createStore, get, set } from 'idb-keyval';
+import { DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type RunConfig, type TrainConfig } from '../shared/config';
+import type { DataPreview } from '../shared/engine-api';
+import { PRESET_NAMES, presetModel, summarizeModel, type ModelSpec, type PresetName } from '../shared/model-spec';
+import type { Engine } from './engine-client';
+import { parseRecord, RECORD_VERSION, type NotebookRecord } from './notebook-record';
+
+const store = createStore('tab-trainer', 'notebook');
+const KEY = 'notebook';
+const SAVE_DELAY_MS = 300; // coalesces typing into one write
+const PREVIEW_DELAY_MS = 250; // waits for the user to finish typing a number
+
+const DEFAULT_NOTES = '# My experiment\n\nTry the **spiral** with a *Tiny MLP*, then make it harder.';
+
+export function isPresetName(name: string): name is PresetName {
+  return (PRESET_NAMES as readonly string[]).includes(name);
+}
+
+export class Notebook {
+  notes = $state(DEFAULT_NOTES);
+  data = $state<DataConfig>({ ...DEFAULT_DATA });
+  model = $state<ModelSpec>(presetModel('Tiny MLP', [2]));
+  train = $state<TrainConfig>(structuredClone(DEFAULT_TRAIN));
+  /** The engine's description of the current dataset; null until the first preview arrives. */
+  preview = $state.raw<DataPreview | null>(null);
+  previewError = $state<string | null>(null);
+  previewing = $state(false);
+  /** Shown once, e.g. when the saved notebook could not be read. */
+  notice = $state<string | null>(null);
+  saveStatus = $state<'loading' | 'saved' | 'saving' | 'failed'>('loading');
+
+  summary = $derived(this.preview ? summarizeModel(this.model, this.preview.inputShape, this.preview.outputs) : null);
+  /** Why training cannot start now, or null when it can. */
+  blocker = $derived(
+    this.previewError ? 'Fix the dataset first.'
+    : !this.preview ? 'Waiting for the dataset…'
+    : this.summary?.error ? 'Fix the model first.'
+    : null,
+  );
+
+  #engine: Engine;
+  #loaded = $state(false);
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #previewGeneration = 0;
+
+  constructor(engine: Engine) {
+    this.#engine = engine;
+    void this.#restore();
+    $effect(() => {
+      if (!this.#loaded) return;
+      const record = this.#record(); // reads every field, so any change re-runs this
+      clearTimeout(this.#saveTimer);
+      this.saveStatus = 'saving';
+      this.#saveTimer = setTimeout(() => void this.#save(record), SAVE_DELAY_MS);
+    });
+    $effect(() => {
+      if (!this.#loaded) return;
+      const data = $state.snapshot(this.data);
+      const timer = setTimeout(() => void this.#loadPreview(data), PREVIEW_DELAY_MS);
+      return () => clearTimeout(timer);
+    });
+    const onPageHide = () => {
+      clearTimeout(this.#saveTimer);
+      if (this.#loaded) void this.#save(this.#record());
+    };
+    window.addEventListener('pagehide', onPageHide);
+    $effect(() => () => window.removeEventListener('pagehide', onPageHide));
+  }
+
+  applyPreset(name: PresetName): void {
+    this.model = presetModel(name, this.preview?.inputShape ?? [2]);
+  }
+
+  /** What the Train button sends: plain data (proxies cannot cross to the worker). */
+  runConfig(backend: TrainConfig['backend']): RunConfig {
+    const train = $state.snapshot(this.train);
+    return { data: $state.snapshot(this.data), model: $state.snapshot(this.model), train: { ...train, backend } };
+  }
+
+  #record(): NotebookRecord {
+    return {
+      version: RECORD_VERSION,
+      notes: this.notes,
+      data: $state.snapshot(this.data),
+      model: $state.snapshot(this.model),
+      train: $state.snapshot(this.train),
+    };
+  }
+
+  async #save(record: NotebookRecord): Promise<void> {
+    try {
+      await set(KEY, record, store);
+      this.saveStatus = 'saved';
+    } catch (e) {
+      console.error('Saving the notebook to IndexedDB failed:', e);
+      this.saveStatus = 'failed';
+    }
+  }
+
+  async #restore(): Promise<void> {
+    try {
+      const stored: unknown = await get(KEY, store);
+      if (stored !== undefined) {
+        const record = parseRecord(stored);
+        if (typeof record === 'string') {
+          console.warn('Saved notebook unreadable:', record, stored);
+          this.notice = `The saved notebook could not be read (${record}), so it starts from the defaults.`;
+        } else {
+          this.notes = record.notes;
+          this.data = record.data;
+          this.model = record.model;
+          this.train = record.train;
+        }
+      }
+      this.saveStatus = 'saved';
+    } catch (e) {
+      console.error('Reading the notebook from IndexedDB failed:', e);
+      this.notice = 'The saved notebook could not be opened (storage unavailable); changes may not be kept.';
+      this.saveStatus = 'failed';
+    }
+    this.#loaded = true;
+  }
+
+  async #loadPreview(data: DataConfig): Promise<void> {
+    const generation = ++this.#previewGeneration;
+    this.previewing = true;
+    try {
+      const preview = await this.#engine.previewData(data);
+      if (generation !== this.#previewGeneration) return; // superseded by a newer change
+      const oldShape = this.preview?.inputShape.join();
+      this.preview = preview;
+      this.previewError = null;
+      // A preset adapts to the new input (e.g. a flatten for images); an edited model is left alone.
+      if (oldShape !== preview.inputShape.join() && isPresetName(this.model.name)) this.applyPreset(this.model.name);
+    } catch (e) {
+      if (generation !== this.#previewGeneration) return;
+      const err = e as Error;
+      if (err?.name !== 'DatasetError') console.error('Dataset preview failed:', e);
+      this.previewError = err?.name === 'DatasetError' ? err.message : `Could not load the dataset: ${err?.message ?? String(e)}`;
+      this.preview = null;
+    } finally {
+      if (generation === this.#previewGeneration) this.previewing = false;
+    }
+  }
+}
