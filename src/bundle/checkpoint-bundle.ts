@@ -5,7 +5,7 @@
  *   format 'tab-trainer', format_version 1
  *   model_state_dict      OrderedDict  '<seq>.weight' … in PyTorch layout (torch-layout.ts)
  *   optimizer_state_dict  {state: {[i]: {step, exp_avg, …}}, param_groups: [{lr, betas, …, params}]}
- *                         exactly what torch 1.13's Adam/SGD/RMSprop state_dict() holds (optimizer-state.ts)
+ *                         exactly what torch 1.13's Adam/SGD/RMSprop state_dict() holds (see below)
  *   scheduler_state_dict  {name, base_lrs, last_epoch, _last_lr, step_epochs, gamma, warmup_steps, min_lr_factor}
  *   global_step, epoch, best_val_loss (float or None), best_epoch (int or None)
  *   config                the RunConfig as nested dicts/lists (the source of truth on import)

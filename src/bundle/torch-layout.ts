@@ -213,7 +213,7 @@ const torchSize = (shape: readonly number[]) => `torch.Size([${shape.join(', ')}
  */
 export function finiteFloat32(label: string, t: StateDictTensor): Float32Array {
   if (!FLOAT_DTYPES.includes(t.dtype)) {
-    throw new BundleError(`${label} is a ${t.dtype} tensor; weights must be floating point. Save the model's float weights. ${NOTHING_LOADED}`, { entry: label });
+    throw new BundleError(`${label} has dtype ${t.dtype}; weights must be floating point. Save the model's float weights. ${NOTHING_LOADED}`, { entry: label });
   }
   const data = t.data instanceof Float32Array ? Float32Array.from(t.data) : Float32Array.from(t.data as Float64Array);
   for (let i = 0; i < data.length; i++) {
@@ -259,7 +259,7 @@ export function stateDictToTensors(stateDict: ReadonlyMap<string, StateDictTenso
   const counters = layout.tensors.filter((t) => t.role === 'counter' && stateDict.has(t.torchName));
   for (const t of counters) {
     const got = stateDict.get(t.torchName)!;
-    if (!INT_DTYPES.includes(got.dtype)) throw new BundleError(`${t.torchName} is a ${got.dtype} tensor, not an integer count. The file is corrupt; re-save it. ${NOTHING_LOADED}`, { entry: t.torchName });
+    if (!INT_DTYPES.includes(got.dtype)) throw new BundleError(`${t.torchName} has dtype ${got.dtype}, not an integer count. The file is corrupt; re-save it. ${NOTHING_LOADED}`, { entry: t.torchName });
   }
   const convert = (t: TorchTensor): TensorEntry => ({
     name: t.ourName!,

@@ -87,7 +87,9 @@ def read_safetensors(path):
 
 
 def max_diff(a, b):
-    assert list(a.keys()) == list(b.keys()), (list(a.keys()), list(b.keys()))
+    """Same keys (safetensors sorts them) and dtypes, and the largest difference of values."""
+    assert sorted(a.keys()) == sorted(b.keys()), (list(a.keys()), list(b.keys()))
+    assert all(a[k].dtype == b[k].dtype and a[k].shape == b[k].shape for k in a), "dtype or shape differs"
     return max((a[k].double() - b[k].double()).abs().max().item() if a[k].numel() else 0.0 for k in a)
 
 

@@ -1,0 +1,61 @@
+/**
+ * The generated Python is checked as text, and run by the real torch (1.13) on a bundle we export.
+ * torch 1.13's weights_only loader rejects Python floats, so the run swaps in plain torch.load,
+ * exactly as the comment in the generated code tells 1.13 users to do.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CheckpointRecord } from '../shared/checkpoint';
+import { DEFAULT_DATA, DEFAULT_TRAIN } from '../shared/config';
+import { presetModel, withHead } from '../shared/model-spec';
+import { encodeCheckpointBundle } from './checkpoint-bundle';
+import { pytorchCode } from './pytorch-code';
+import { torchModuleNames } from './torch-layout';
+
+const PYTHON = '/usr/bin/python3';
+const dir = mkdtempSync(join(tmpdir(), 'pytorch-code-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('pytorchCode', () => {
+  const spec = presetModel('CNN small', [28, 28, 1]);
+
+  it('rebuilds the Sequential, loads the bundle and shows an NCHW forward pass', () => {
+    const code = pytorchCode(spec, [28, 28, 1], 10, 'run.pt', { train: { ...DEFAULT_TRAIN, optimizer: 'sgd', learningRate: 1 } });
+    expect(code).toContain('    nn.Conv2d(1, 8, 3),  # 0\n    nn.ReLU(),  # 1\n    nn.MaxPool2d(2),  # 2');
+    expect(code).toContain('    nn.Linear(64, 10),  # 9\n)');
+    expect(code).toContain('ckpt = torch.load("run.pt", weights_only=True)');
+    expect(code).toMatch(/torch 1\.13.*plain\n# torch\.load\("run\.pt"\) on a file you trust/);
+    expect(code).toContain('model.load_state_dict(ckpt["model_state_dict"])');
+    expect(code).toContain('optimizer = torch.optim.SGD(model.parameters(), lr=1.0)');
+    expect(code).toContain('optimizer.load_state_dict(ckpt["optimizer_state_dict"])');
+    expect(code).toContain('x = torch.zeros(1, 1, 28, 28)  # NCHW');
+    expect(pytorchCode({ name: 'Custom', layers: [{ type: 'dropout', rate: 0.5 }] }, [2], 3, 'a.pt')).toContain('nn.Dropout(p=0.5),  # 0');
+  });
+
+  it('runs in torch against an exported bundle', () => {
+    const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (probe.status !== 0) throw new Error(`${PYTHON} cannot import torch. Install it with \`apt-get install python3-torch\`.`);
+    const layers = withHead(spec, 10);
+    const layout = torchModuleNames(layers, [28, 28, 1]);
+    const tensors = layout.tensors.filter((t) => t.ourName).map((t) => ({ name: t.ourName!, shape: t.ourShape, dtype: 'float32' as const, data: new Float32Array(t.ourShape.reduce((a, b) => a * b, 1)).fill(0.01) }));
+    const slots = layout.params.flatMap((p) => ['exp_avg', 'exp_avg_sq'].map((s) => ({ name: `${p.ourName}.${s}`, shape: p.ourShape, dtype: 'float32' as const, data: new Float32Array(p.ourShape.reduce((a, b) => a * b, 1)) })));
+    const record: CheckpointRecord = {
+      formatVersion: 1,
+      meta: { id: 'x', runId: 'r', kind: 'manual', epoch: 0, step: 2, valLoss: NaN, sizeBytes: 0, createdAt: 0, backend: 'cpu' },
+      config: { data: { ...DEFAULT_DATA, dataset: 'digits' }, model: spec, train: DEFAULT_TRAIN },
+      notes: '',
+      trainer: { epoch: 0, step: 2, batchInEpoch: 2, order: Int32Array.of(1, 0, 2), rng: [1, 2, 3, 4], stepLosses: Float32Array.of(2.3, 2.2), history: [], best: null, trainTimeMs: 5, optimizerStep: 2 },
+      tensors: [...tensors, ...slots],
+    };
+    writeFileSync(join(dir, 'run.pt'), encodeCheckpointBundle(record, 'nb'));
+    const code = pytorchCode(spec, [28, 28, 1], 10, 'run.pt');
+    writeFileSync(join(dir, 'continue.py'), code);
+    const shim = 'import torch; load = torch.load; torch.load = lambda f, weights_only=False: load(f); exec(open("continue.py").read())';
+    const run = spawnSync(PYTHON, ['-c', shim], { cwd: dir, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('torch.Size([1, 10]) step 2 epoch 0');
+  });
+});

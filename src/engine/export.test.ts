@@ -1,0 +1,202 @@
+/**
+ * PyTorch as the oracle for exported bundles: train a few steps on tfjs's cpu backend, export with
+ * encodeCheckpointBundle, and let the real torch (Debian python3-torch 1.13, test/python/torch_oracle.py)
+ * rebuild the model from the bundle's config, load it strictly and compute the same logits; then load
+ * optimizer_state_dict and take the same optimizer step on the same batch as we do.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { decodeCheckpointBundle, encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors } from '../bundle/checkpoint-bundle';
+import { torchModuleNames } from '../bundle/torch-layout';
+import type { CheckpointRecord } from '../shared/checkpoint';
+import { DEFAULT_DATA, DEFAULT_TRAIN, type RunConfig, type TrainConfig } from '../shared/config';
+import { presetModel, withHead, type LayerSpec, type ModelSpec } from '../shared/model-spec';
+import { loadDataset, type Dataset } from './data';
+import { forward, readVariables } from './model';
+import { applyGradients } from './optimizer';
+import { Trainer } from './trainer';
+
+const PYTHON = '/usr/bin/python3';
+const TOLERANCE = 1e-5;
+const dir = mkdtempSync(join(tmpdir(), 'export-oracle-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function requireTorch(): void {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    throw new Error(`${PYTHON} cannot import torch, so the PyTorch oracle cannot run. Install it with \`apt-get install python3-torch\`. (${probe.error?.message ?? probe.stderr.trim()})`);
+  }
+}
+
+const fetchDigits = async () => {
+  const b = readFileSync(join(process.cwd(), 'public/data/digits.bin'));
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+};
+
+const datasets = new Map<string, Promise<Dataset>>();
+function dataFor(config: RunConfig): Promise<Dataset> {
+  const key = JSON.stringify(config.data);
+  if (!datasets.has(key)) datasets.set(key, loadDataset(config.data, fetchDigits));
+  return datasets.get(key)!;
+}
+
+async function trainSteps(config: RunConfig, steps: number): Promise<Trainer> {
+  const t = new Trainer(config, await dataFor(config));
+  await t.run({ onProgress: () => {}, betweenSteps: async () => void (t.state.step >= steps && t.stop()) });
+  return t;
+}
+
+async function recordOf(t: Trainer, notes = 'notes ✓'): Promise<CheckpointRecord> {
+  const { trainer, tensors } = await t.snapshot();
+  const valLoss = trainer.history.at(-1)?.valLoss ?? NaN;
+  const meta = { id: `s${trainer.step}-manual`, runId: 'run-1', kind: 'manual' as const, epoch: trainer.epoch, step: trainer.step, valLoss, sizeBytes: 0, createdAt: 1_700_000_000_123, backend: 'cpu' as const };
+  return { formatVersion: 1, meta, config: t.config, notes, trainer, tensors };
+}
+
+/** The first `n` validation samples: NHWC for us, NCHW (or [N, F]) for torch. */
+function batchOf(data: Dataset, n: number) {
+  const per = data.inputShape.reduce((a, b) => a * b, 1);
+  const x = data.xVal.slice(0, n * per);
+  let torchX = Array.from(x);
+  let torchShape = [n, ...data.inputShape];
+  if (data.inputShape.length === 3) {
+    const [h, w, c] = data.inputShape;
+    torchX = new Array(x.length);
+    for (let s = 0; s < n; s++) for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) for (let k = 0; k < c; k++) torchX[s * per + (k * h + y) * w + z] = x[s * per + (y * w + z) * c + k];
+    torchShape = [n, c, h, w];
+  }
+  return { x: tf.tensor(x, [n, ...data.inputShape]), y: Int32Array.from(data.yVal.slice(0, n)), torchX, torchShape };
+}
+
+interface OracleReport {
+  globals: string[];
+  logits: number[];
+  after_step?: { params: Record<string, number[]>; slots: Record<string, number[]>; steps: number[] };
+  state_dict_pt?: number;
+  state_dict_safetensors?: number;
+}
+
+function runOracle(files: string[], inputs: object): OracleReport {
+  const inputsPath = join(dir, `inputs-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(inputsPath, JSON.stringify(inputs));
+  const run = spawnSync(PYTHON, ['test/python/torch_oracle.py', files[0], inputsPath, ...files.slice(1)], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as OracleReport;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** One optimizer step of ours on (x, y): mean cross-entropy of eval-mode logits (no dropout/batchnorm in these models). */
+function ourStep(t: Trainer, x: tf.Tensor, y: Int32Array, lr: number): void {
+  const vars = t.net.params.map((p) => p.variable);
+  const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+    const logits = forward(t.net, x, false);
+    return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(y, 'int32'), t.data.outputs), tf.logSoftmax(logits)), 1))) as tf.Scalar;
+  }), vars);
+  applyGradients(t.opt, t.net.params, vars.map((v) => grads[v.name]), lr);
+  tf.dispose([value, ...Object.values(grads)]);
+}
+
+const measured: Record<string, number> = {};
+afterAll(() => console.log('max abs diffs vs torch:', JSON.stringify(measured, null, 1)));
+
+async function checkAgainstTorch(label: string, config: RunConfig, steps: number, opts: { optimizerStep: boolean; stateDicts?: boolean }) {
+  requireTorch();
+  const t = await trainSteps(config, steps);
+  const record = await recordOf(t);
+  const bytes = encodeCheckpointBundle(record, `Notebook ${label}`);
+  const file = join(dir, `${label.replace(/\W+/g, '_')}.pt`);
+  writeFileSync(file, bytes);
+  const files = [file];
+  if (opts.stateDicts) {
+    files.push(`${file}.state_dict.pt`, `${file}.safetensors`);
+    writeFileSync(files[1], encodeStateDictPt(record));
+    writeFileSync(files[2], encodeStateDictSafetensors(record));
+  }
+  const batch = batchOf(t.data, 8);
+  const report = runOracle(files, { x: batch.torchX, x_shape: batch.torchShape, y: opts.optimizerStep ? Array.from(batch.y) : null });
+  expect(report.globals.every((g) => g === 'collections.OrderedDict' || g.startsWith('torch.'))).toBe(true);
+
+  const logits = t.predictLogits(batch.x);
+  const ours = (await logits.data()) as Float32Array;
+  logits.dispose();
+  measured[`${label} logits`] = maxAbsDiff(ours, report.logits);
+  expect(measured[`${label} logits`]).toBeLessThanOrEqual(TOLERANCE);
+  if (opts.stateDicts) {
+    expect(report.state_dict_pt).toBe(0);
+    expect(report.state_dict_safetensors).toBe(0);
+  }
+
+  // The bundle reads back as the same record (meta.sizeBytes is rebuilt from the file).
+  const back = decodeCheckpointBundle(bytes, 'x.pt');
+  expect(back).toEqual({ kind: 'bundle', record: { ...record, meta: { ...record.meta, sizeBytes: bytes.length } }, notebookName: `Notebook ${label}` });
+
+  if (opts.optimizerStep) {
+    ourStep(t, batch.x, batch.y, config.train.learningRate);
+    const after = report.after_step!;
+    const layout = torchModuleNames(withHead(config.model, t.data.outputs), t.data.inputShape);
+    const byName = new Map((await readVariables(t.namedState())).map((v) => [v.name, v.data]));
+    let worst = 0;
+    layout.params.forEach((p, i) => {
+      worst = Math.max(worst, maxAbsDiff(p.toTorch(byName.get(p.ourName!)!), after.params[p.torchName]));
+      for (const slot of Object.keys(after.slots).filter((k) => k.startsWith(`${i}.`))) {
+        worst = Math.max(worst, maxAbsDiff(p.toTorch(byName.get(`${p.ourName}.${slot.slice(slot.indexOf('.') + 1)}`)!), after.slots[slot]));
+      }
+    });
+    expect(Object.keys(after.slots).length).toBeGreaterThanOrEqual(config.train.optimizer === 'sgd' && config.train.momentum === 0 ? 0 : layout.params.length);
+    after.steps.forEach((s) => expect(s).toBe(t.opt.step));
+    measured[`${label} after one ${config.train.optimizer} step`] = worst;
+    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+  }
+  batch.x.dispose();
+  t.dispose();
+}
+
+const train = (over: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_TRAIN, epochs: 3, batchSize: 32, backend: 'cpu', ...over });
+const spiral = { ...DEFAULT_DATA, samples: 300 };
+const digits = { ...DEFAULT_DATA, dataset: 'digits' as const };
+const cnnWithBn: ModelSpec = {
+  name: 'Custom',
+  layers: [
+    { type: 'conv2d', filters: 8, kernelSize: 3, activation: 'relu' },
+    { type: 'batchnorm' },
+    { type: 'maxpool2d', poolSize: 2 },
+    { type: 'conv2d', filters: 16, kernelSize: 3, activation: 'tanh' },
+    { type: 'maxpool2d', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'batchnorm' },
+    { type: 'dropout', rate: 0.25 },
+    { type: 'dense', units: 32, activation: 'sigmoid' },
+  ] satisfies LayerSpec[],
+};
+
+describe('exported bundles match PyTorch', () => {
+  it('Tiny MLP on spiral (Adam): logits and one optimizer step', async () => {
+    await checkAgainstTorch('Tiny MLP adam', { data: spiral, model: presetModel('Tiny MLP', [2]), train: train() }, 12, { optimizerStep: true });
+  });
+  it('Tiny MLP on spiral (SGD with momentum and weight decay, RMSprop with momentum)', async () => {
+    await checkAgainstTorch('Tiny MLP sgd', { data: spiral, model: presetModel('Tiny MLP', [2]), train: train({ optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.01 }) }, 5, { optimizerStep: true });
+    await checkAgainstTorch('Tiny MLP rmsprop', { data: spiral, model: presetModel('Tiny MLP', [2]), train: train({ optimizer: 'rmsprop', learningRate: 0.01, momentum: 0.5 }) }, 5, { optimizerStep: true });
+  });
+  it('MLP small on digits (Adam): logits and one optimizer step', async () => {
+    await checkAgainstTorch('MLP small', { data: digits, model: presetModel('MLP small', [28, 28, 1]), train: train({ learningRate: 0.001 }) }, 3, { optimizerStep: true });
+  });
+  it('CNN small on digits (Adam): logits and one optimizer step, NCHW flatten order', async () => {
+    await checkAgainstTorch('CNN small', { data: digits, model: presetModel('CNN small', [28, 28, 1]), train: train({ learningRate: 0.001 }) }, 3, { optimizerStep: true, stateDicts: true });
+  });
+  it('CNN with batchnorm (2d and 1d after flatten) and dropout: eval logits, state-dict files', async () => {
+    await checkAgainstTorch('CNN batchnorm dropout', { data: digits, model: cnnWithBn, train: train({ learningRate: 0.001 }) }, 4, { optimizerStep: false, stateDicts: true });
+  });
+});
