@@ -6,13 +6,16 @@
  * of the fastest). Figures, not assertions: nothing here fails on a slow machine.
  *
  * Env: CHROMIUM_PATH (default /usr/bin/chromium), BENCH_SECONDS per measurement (default 6),
- * BENCH_URL to use an already running server instead of `vite preview`.
+ * BENCH_URL to use an already running server instead of `vite preview`, BENCH_ONLY to run some
+ * sections (comma-separated: speed, checkpoint, resume, overhead, bundle).
  */
 import { spawn, execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
+const want = (section) => !ONLY || ONLY.includes(section);
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'];
 const args = ['--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
@@ -76,7 +79,7 @@ async function main() {
     await page.goto(server.url);
     await page.waitForFunction(() => '__tabTrainer' in window);
     const rows = [];
-    for (const c of CASES) {
+    for (const c of want('speed') ? CASES : []) {
       for (const backend of BACKENDS) {
         const cfg = { ...c.config, train: { ...c.config.train, backend } };
         try {
@@ -95,10 +98,110 @@ async function main() {
       const measured = auto.info.measurements.map((m) => `${m.backend} ${m.samplesPerSec ? fmt(m.samplesPerSec) : 'skipped'}`).join(', ');
       console.log(`  auto picked ${auto.info.name} (${auto.info.reason}; measured ${measured}); engine on it ${fmt(auto.rate)} samples/s = ${((picked?.engine ?? NaN) / fastest.engine * 100).toFixed(1)}% of the fastest (${fastest.backend})`);
     }
+    if (want('checkpoint')) for (const backend of ['webgpu', 'wasm']) await checkpointBench(page, backend);
+    if (want('resume')) for (const backend of ['webgpu', 'wasm']) await resumeBench(page, server.url, backend);
+    if (want('overhead')) await overheadBench(page, 'wasm');
   } finally {
     await browser.close();
     server.stop();
   }
+}
+
+const digitsMlp = (units) => ({ name: 'MLP', layers: [{ type: 'flatten' }, ...units.map((u) => ({ type: 'dense', units: u, activation: 'relu' }))] });
+const CHECKPOINT_MODELS = [
+  ['MLP small', [128]],
+  ['MLP medium', [1024, 256]],
+  ['MLP large', [2048, 2048, 2048]],
+];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Trains with a save every few steps until `saves` checkpoints committed; returns their timings. */
+async function savesDuring(page, config, runId, saves) {
+  return page.evaluate(async ({ config, runId, saves }) => {
+    const { engine, proxy } = window.__tabTrainer;
+    await engine.deleteRun(runId);
+    const timings = [];
+    const errors = [];
+    const done = engine.train(config, proxy(() => {}), proxy(() => {}), { runId, notes: '' }, proxy((e) => {
+      if (e.timings) timings.push(e.timings);
+      if (e.error) errors.push(e.error.message);
+      if (timings.length >= saves || errors.length) void engine.stop();
+    }));
+    await done;
+    const readback = [];
+    for (let i = 0; i < 3; i++) readback.push(await engine.benchmarkReadback());
+    const bytes = timings[0]?.bytes ?? 0;
+    const raw = [];
+    for (let i = 0; i < 3; i++) raw.push(await engine.benchmarkRawWrite(bytes));
+    return { timings, readback, raw, errors };
+  }, { config, runId, saves });
+}
+
+async function checkpointBench(page, backend) {
+  console.log(`\nCheckpoint cost on ${backend} (digits, batch 64; median of the saves)`);
+  console.log('model        params    size MiB  stall ms  bare readback ms  stall/readback  IDB write MiB/s  raw setMany MiB/s');
+  for (const [label, units] of CHECKPOINT_MODELS) {
+    const config = { data: data('digits'), model: digitsMlp(units), train: train({ backend, checkpoints: { saveEveryEpochs: 0, saveEverySteps: 3, saveEveryMinutes: 0, keepLast: 2 } }) };
+    try {
+      const r = await savesDuring(page, config, `bench-${label}`, 4);
+      if (r.errors.length || !r.timings.length) throw new Error(r.errors[0] ?? 'no checkpoint saved');
+      const mib = r.timings[0].bytes / 2 ** 20;
+      const stall = median(r.timings.map((t) => t.stallMs));
+      const write = median(r.timings.map((t) => t.writeMs));
+      const params = units.reduce((acc, u, i, a) => acc + (i ? a[i - 1] : 784) * u + u, 0) + units[units.length - 1] * 10 + 10;
+      console.log(`${label.padEnd(12)}${fmt(params).padStart(10)}${mib.toFixed(1).padStart(10)}${stall.toFixed(0).padStart(10)}${median(r.readback).toFixed(0).padStart(18)}${(stall / median(r.readback)).toFixed(2).padStart(16)}${(mib / (write / 1000)).toFixed(0).padStart(17)}${(mib / (median(r.raw) / 1000)).toFixed(0).padStart(19)}`);
+    } catch (e) {
+      console.log(`${label.padEnd(12)} error: ${String(e.message ?? e).split('\n')[0]}`);
+    }
+  }
+}
+
+/** Page load to first resumed step; first-step time (shader compile included) vs a steady step. */
+async function resumeBench(page, url, backend) {
+  const runId = `bench-resume-${backend}`;
+  const config = { data: data('digits'), model: digitsMlp([128]), train: train({ backend, epochs: 2, checkpoints: { saveEveryEpochs: 1, saveEverySteps: 0, saveEveryMinutes: 0, keepLast: 2 } }) };
+  await page.evaluate(async ({ config, runId }) => {
+    const { engine, proxy } = window.__tabTrainer;
+    await engine.deleteRun(runId);
+    await engine.train({ ...config, train: { ...config.train, epochs: 1 } }, proxy(() => {}), proxy(() => {}), { runId, notes: '' });
+  }, { config, runId });
+  await page.goto('about:blank');
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => '__tabTrainer' in window);
+  const r = await page.evaluate(async ({ config, runId }) => {
+    const { engine, proxy } = window.__tabTrainer;
+    const marks = { ready: performance.now() };
+    const events = [];
+    const done = engine.train(config, proxy((e) => events.push({ t: performance.now(), step: e.step })), proxy(() => (marks.backend = performance.now())), { runId, notes: '', resumeFrom: 'latest' });
+    while (events.length < 3) await new Promise((r) => setTimeout(r, 20));
+    await engine.stop();
+    await done;
+    const [first, second] = events;
+    return { origin: performance.timeOrigin, ready: marks.ready, backend: marks.backend, first: first.t, steady: (events[2].t - second.t) / Math.max(1, events[2].step - second.step), firstStep: first.step };
+  }, { config, runId });
+  const loadMs = r.origin - t0 + r.ready;
+  const firstStepMs = r.first - r.backend;
+  console.log(`\nResume on ${backend}: page load → app ready ${(loadMs).toFixed(0)} ms; checkpoint read + validate + backend ${(r.backend - r.ready).toFixed(0)} ms; restore + first step ${firstStepMs.toFixed(0)} ms (a steady step takes ${r.steady.toFixed(1)} ms, so shader compile and upload ≈ ${(firstStepMs - r.steady).toFixed(0)} ms); load → first resumed step ${(loadMs + r.first - r.ready).toFixed(0)} ms`);
+}
+
+/** Total training time with a checkpoint every epoch vs none (best of 2 each, alternating). */
+async function overheadBench(page, backend) {
+  const config = (every) => ({ data: data('digits'), model: digitsMlp([128]), train: train({ backend, epochs: 4, checkpoints: { saveEveryEpochs: every, saveEverySteps: 0, saveEveryMinutes: 0, keepLast: 3 } }) });
+  const time = (cfg) => page.evaluate(async (cfg) => {
+    const { engine, proxy } = window.__tabTrainer;
+    await engine.deleteRun('bench-overhead');
+    const t0 = performance.now();
+    await engine.train(cfg, proxy(() => {}), proxy(() => {}), { runId: 'bench-overhead', notes: '' });
+    return performance.now() - t0;
+  }, cfg);
+  const off = [], on = [];
+  for (let i = 0; i < 2; i++) {
+    off.push(await time(config(0)));
+    on.push(await time(config(1)));
+  }
+  const [a, b] = [Math.min(...off), Math.min(...on)];
+  console.log(`\nSave every epoch on ${backend}, 4 epochs of MLP small on digits: ${(b / 1000).toFixed(2)} s vs ${(a / 1000).toFixed(2)} s without checkpoints: overhead ${(((b - a) / a) * 100).toFixed(1)}% (target ≤ 3%)`);
 }
 
 function printRow(r) {

@@ -12,6 +12,7 @@ import type { Trainer } from './trainer';
 
 export interface SaveOutcome {
   meta?: CheckpointMeta;
+  timings?: { stallMs: number; writeMs: number; bytes: number };
   deleted?: string[];
   /** name + message of a failed write (StorageFullError, …); training goes on regardless. */
   error?: { name: string; message: string };
@@ -24,7 +25,7 @@ export class Autosaver {
   #backend: BackendName;
   #onSaved: (o: SaveOutcome) => void;
   #writing: Promise<void> | null = null;
-  #queued: CheckpointRecord | null = null;
+  #queued: { record: CheckpointRecord; stallMs: number } | null = null;
   #lastSave: { step: number; epoch: number; at: number };
   #requested: CheckpointKind | null = null;
 
@@ -68,7 +69,9 @@ export class Autosaver {
   /** Takes a snapshot now (waits for the readback only) and queues its write. */
   async capture(trainer: Trainer, kind: CheckpointKind): Promise<void> {
     this.#requested = null;
+    const t0 = performance.now();
     const { trainer: snap, tensors } = await trainer.snapshot();
+    const stallMs = performance.now() - t0;
     const s = trainer.state;
     this.#lastSave = { step: s.step, epoch: s.epoch, at: performance.now() };
     const last = s.history[s.history.length - 1];
@@ -90,21 +93,22 @@ export class Autosaver {
       trainer: snap,
       tensors,
     };
-    this.#enqueue(record);
+    this.#enqueue({ record, stallMs });
   }
 
-  #enqueue(record: CheckpointRecord): void {
+  #enqueue(item: { record: CheckpointRecord; stallMs: number }): void {
     if (this.#writing) {
-      this.#queued = record; // a newer snapshot replaces one still waiting
+      this.#queued = item; // a newer snapshot replaces one still waiting
       return;
     }
-    this.#writing = this.#write(record);
+    this.#writing = this.#write(item);
   }
 
-  async #write(record: CheckpointRecord): Promise<void> {
+  async #write({ record, stallMs }: { record: CheckpointRecord; stallMs: number }): Promise<void> {
     try {
+      const t0 = performance.now();
       const { meta, deleted } = await saveCheckpoint(record, { keepLast: this.settings.keepLast });
-      this.#onSaved({ meta, deleted });
+      this.#onSaved({ meta, deleted, timings: { stallMs, writeMs: performance.now() - t0, bytes: meta.sizeBytes } });
     } catch (e) {
       const err = e as Error;
       console.error(`Saving checkpoint ${record.meta.id} failed`, e);

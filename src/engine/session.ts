@@ -41,6 +41,7 @@ export class Session {
     }
     const channel = openProgressChannel(this.runId);
     let deviceLost: string | null = null;
+    let lost: Promise<string> | null = null;
     try {
       const resume = options.resumeFrom ? await this.#loadResume(options) : null;
       const config = resume && !options.weightsOnly ? resumedConfig(resume.record.config, requested, options.extraEpochs) : requested;
@@ -62,15 +63,16 @@ export class Session {
       }
       if (this.backend.name === 'webgpu') {
         const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-        void device?.lost.then((info) => {
+        lost = device ? device.lost.then((info) => info.message || info.reason || 'unknown reason') : null;
+        void lost?.then((reason) => {
           if (this.trainer !== trainer) return;
-          deviceLost = info.message || info.reason || 'unknown reason';
+          deviceLost = reason;
           trainer.stop();
         });
       }
       const saver = new Autosaver(this.runId, config.train.checkpoints, options.notes, this.backend.name, trainer.state, (o) => {
         if (o.meta) channel.publish({ type: 'checkpoint', meta: o.meta });
-        cb.onCheckpoint?.(o.error ? { error: o.error } : { saved: o.meta, deleted: o.deleted });
+        cb.onCheckpoint?.(o.error ? { error: o.error } : { saved: o.meta, deleted: o.deleted, timings: o.timings });
       });
       this.autosaver = saver;
       const summary = await trainer.run({
@@ -88,7 +90,9 @@ export class Session {
       await saver.flush();
       return summary;
     } catch (e) {
-      if (deviceLost) throw lostError(deviceLost);
+      // A destroyed device fails the pending readback (AbortError) before `device.lost` settles.
+      const reason = deviceLost ?? (lost ? await Promise.race([lost, sleep(LOST_GRACE_MS).then(() => null)]) : null);
+      if (reason) throw lostError(reason);
       throw e;
     } finally {
       await this.autosaver?.flush();
@@ -131,6 +135,10 @@ export function resumedConfig(saved: RunConfig, requested: RunConfig, extraEpoch
   }
   return { ...saved, train };
 }
+
+/** How long a failed WebGPU run waits for `device.lost` to tell a lost device from a bug. */
+const LOST_GRACE_MS = 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function lostError(reason: string): GpuDeviceLostError {
   return new GpuDeviceLostError(`The GPU device was lost (${reason}). Training will continue from the last checkpoint in a fresh worker.`);

@@ -106,6 +106,7 @@ export class Trainer {
       while (this.state.epoch < this.config.train.epochs && !this.#stopRequested) {
         this.#pending.push(this.#trainStep());
         if (this.state.batchInEpoch === 0) await flush(true);
+        else if (this.state.step === started.step + 1) await flush(); // show life at once (and time the first step)
         else if (this.#pending.length >= FLUSH_EVERY_STEPS || performance.now() - lastFlush > FLUSH_EVERY_MS) await flush();
         await yieldToEventLoop();
         if (this.#pauseGate) {

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DataConfig } from '../shared/config';
 import type { DecisionBoundary, EngineApi, EvalResult, RemoteRunEvent } from '../shared/engine-api';
 import * as store from '../checkpoint';
+import { clear, createStore, setMany } from 'idb-keyval';
 import { loadDataset, previewOf, type Dataset } from './data';
 import { chooseBackend } from './backends';
 import { bareLoopSamplesPerSec } from './bare-loop';
@@ -161,6 +162,28 @@ const api: EngineApi = {
     const data = await dataset(config.data);
     await chooseBackend(backend, [], async () => 0);
     return bareLoopSamplesPerSec(config, data, seconds);
+  },
+  async benchmarkReadback() {
+    const vars = current().namedState();
+    const t0 = performance.now();
+    await Promise.all(vars.map((v) => v.variable.data()));
+    return performance.now() - t0;
+  },
+  async benchmarkRawWrite(bytes) {
+    const scratch = createStore('tab-trainer-bench', 'kv');
+    const chunk = 8 << 20;
+    const entries: [string, ArrayBuffer][] = [];
+    for (let off = 0, i = 0; off < bytes; off += chunk, i++) entries.push([`b${i}`, new ArrayBuffer(Math.min(chunk, bytes - off))]);
+    const t0 = performance.now();
+    await setMany(entries, scratch);
+    const ms = performance.now() - t0;
+    await clear(scratch);
+    return ms;
+  },
+  async debugDestroyGpuDevice() {
+    if (tf.getBackend() !== 'webgpu') return false;
+    (tf.backend() as unknown as { device: GPUDevice }).device.destroy();
+    return true;
   },
   async numTensors() {
     return tf.memory().numTensors;

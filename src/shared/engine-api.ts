@@ -135,6 +135,8 @@ export interface RunOptions {
 /** What happened to checkpoints during a run. */
 export interface CheckpointEvent {
   saved?: CheckpointMeta;
+  /** With `saved`: how long training waited (readback), how long the IndexedDB write took, and its size. */
+  timings?: { stallMs: number; writeMs: number; bytes: number };
   /** ids removed by retention after `saved` committed. */
   deleted?: string[];
   /** A failed save (StorageFullError, …): training goes on and earlier checkpoints stay. */
@@ -217,6 +219,12 @@ export interface EngineApi {
    * model and data on `backend`, over about `seconds`.
    */
   benchmarkBareLoop(config: RunConfig, backend: BackendName, seconds: number): Promise<number>;
+  /** For `npm run bench`: ms to read the current run's tensors back, without building a checkpoint. */
+  benchmarkReadback(): Promise<number>;
+  /** For `npm run bench`: ms of a raw idb-keyval setMany of `bytes` bytes into a scratch store (cleared after). */
+  benchmarkRawWrite(bytes: number): Promise<number>;
+  /** For tests: destroys the WebGPU device, as a driver reset would. Resolves false when WebGPU is not running. */
+  debugDestroyGpuDevice(): Promise<boolean>;
   /** Number of live tensors (tf.memory().numTensors), for leak tests. */
   numTensors(): Promise<number>;
 }
