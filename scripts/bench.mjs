@@ -101,6 +101,7 @@ async function main() {
     if (want('checkpoint')) for (const backend of ['webgpu', 'wasm']) await checkpointBench(page, backend);
     if (want('resume')) for (const backend of ['webgpu', 'wasm']) await resumeBench(page, server.url, backend);
     if (want('overhead')) await overheadBench(page, 'wasm');
+    if (want('bundle')) await bundleBrowserBench(page);
   } finally {
     await browser.close();
     server.stop();
@@ -125,31 +126,33 @@ async function savesDuring(page, config, runId, saves) {
     const done = engine.train(config, proxy(() => {}), proxy(() => {}), { runId, notes: '' }, proxy((e) => {
       if (e.timings) timings.push(e.timings);
       if (e.error) errors.push(e.error.message);
-      if (timings.length >= saves || errors.length) void engine.stop();
+      if (timings.length === saves || errors.length) void engine.stop();
     }));
     await done;
     const readback = [];
     for (let i = 0; i < 3; i++) readback.push(await engine.benchmarkReadback());
-    const bytes = timings[0]?.bytes ?? 0;
     const raw = [];
-    for (let i = 0; i < 3; i++) raw.push(await engine.benchmarkRawWrite(bytes));
+    for (let i = 0; i < 3; i++) raw.push(await engine.benchmarkRawWrite());
     return { timings, readback, raw, errors };
   }, { config, runId, saves });
 }
 
 async function checkpointBench(page, backend) {
   console.log(`\nCheckpoint cost on ${backend} (digits, batch 64; median of the saves)`);
-  console.log('model        params    size MiB  stall ms  bare readback ms  stall/readback  IDB write MiB/s  raw setMany MiB/s');
+  console.log('model        params    size MiB  stall ms  bare readback ms  stall/readback  write MiB/s: while training  idle  raw setMany');
   for (const [label, units] of CHECKPOINT_MODELS) {
     const config = { data: data('digits'), model: digitsMlp(units), train: train({ backend, checkpoints: { saveEveryEpochs: 0, saveEverySteps: 3, saveEveryMinutes: 0, keepLast: 2 } }) };
     try {
       const r = await savesDuring(page, config, `bench-${label}`, 4);
       if (r.errors.length || !r.timings.length) throw new Error(r.errors[0] ?? 'no checkpoint saved');
       const mib = r.timings[0].bytes / 2 ** 20;
-      const stall = median(r.timings.map((t) => t.stallMs));
-      const write = median(r.timings.map((t) => t.writeMs));
+      // The last save is the one taken at stop, written while nothing trains.
+      const during = r.timings.slice(0, -1);
+      const idle = r.timings[r.timings.length - 1];
+      const stall = median(during.map((t) => t.stallMs));
+      const write = median(during.map((t) => t.writeMs));
       const params = units.reduce((acc, u, i, a) => acc + (i ? a[i - 1] : 784) * u + u, 0) + units[units.length - 1] * 10 + 10;
-      console.log(`${label.padEnd(12)}${fmt(params).padStart(10)}${mib.toFixed(1).padStart(10)}${stall.toFixed(0).padStart(10)}${median(r.readback).toFixed(0).padStart(18)}${(stall / median(r.readback)).toFixed(2).padStart(16)}${(mib / (write / 1000)).toFixed(0).padStart(17)}${(mib / (median(r.raw) / 1000)).toFixed(0).padStart(19)}`);
+      console.log(`${label.padEnd(12)}${fmt(params).padStart(10)}${mib.toFixed(1).padStart(10)}${stall.toFixed(0).padStart(10)}${median(r.readback).toFixed(0).padStart(18)}${(stall / median(r.readback)).toFixed(2).padStart(16)}${(mib / (write / 1000)).toFixed(0).padStart(29)}${(mib / (idle.writeMs / 1000)).toFixed(0).padStart(6)}${median(r.raw.map((x) => x.bytes / 2 ** 20 / (x.ms / 1000))).toFixed(0).padStart(13)}`);
     } catch (e) {
       console.log(`${label.padEnd(12)} error: ${String(e.message ?? e).split('\n')[0]}`);
     }
@@ -204,6 +207,35 @@ async function overheadBench(page, backend) {
   console.log(`\nSave every epoch on ${backend}, 4 epochs of MLP small on digits: ${(b / 1000).toFixed(2)} s vs ${(a / 1000).toFixed(2)} s without checkpoints: overhead ${(((b - a) / a) * 100).toFixed(1)}% (target ≤ 3%)`);
 }
 
+/** Export and import of an MLP large checkpoint end to end in the worker (IndexedDB read/write included). */
+async function bundleBrowserBench(page) {
+  const config = { data: data('digits'), model: digitsMlp([2048, 2048, 2048]), train: train({ backend: 'wasm', checkpoints: { saveEveryEpochs: 0, saveEverySteps: 2, saveEveryMinutes: 0, keepLast: 1 } }) };
+  const r = await page.evaluate(async (config) => {
+    const { engine, proxy } = window.__tabTrainer;
+    const runId = 'bench-bundle';
+    await engine.deleteRun(runId);
+    let saved = false;
+    await engine.train(config, proxy(() => {}), proxy(() => {}), { runId, notes: '' }, proxy((e) => {
+      if (e.saved && !saved) {
+        saved = true;
+        void engine.stop();
+      }
+    }));
+    const t0 = performance.now();
+    const file = await engine.exportCheckpoint(runId, 'latest', 'bundle', 'bench');
+    const exportMs = performance.now() - t0;
+    const size = file.bytes.length;
+    const t1 = performance.now();
+    const imported = await engine.importFile(file.fileName, file.bytes, config);
+    const importMs = performance.now() - t1;
+    await engine.deleteRun(runId);
+    if (imported.kind === 'bundle') await engine.deleteRun(imported.runId);
+    return { exportMs, importMs, size };
+  }, config);
+  const mib = r.size / 2 ** 20;
+  console.log(`\nBundle in the browser (wasm worker), MLP large, ${mib.toFixed(1)} MiB: export (IndexedDB read + encode) ${(mib / (r.exportMs / 1000)).toFixed(0)} MiB/s (${r.exportMs.toFixed(0)} ms); import (decode + validate + IndexedDB write) ${(mib / (r.importMs / 1000)).toFixed(0)} MiB/s (${r.importMs.toFixed(0)} ms)`);
+}
+
 function printRow(r) {
   if (!printRow.header) {
     console.log(`Engine vs bare tfjs loop, ${SECONDS} s per measurement (samples/s)`);
@@ -214,7 +246,12 @@ function printRow(r) {
   else console.log(`${r.model.padEnd(36)}${r.backend.padEnd(8)}${fmt(r.engine).padStart(8)}${fmt(r.bare).padStart(9)}    ${r.ratio.toFixed(3)}`);
 }
 
-main().catch((e) => {
+async function all() {
+  await main();
+  if (want('bundle')) execSync('npx tsx scripts/bench-bundle.ts', { stdio: 'inherit' });
+}
+
+all().catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -69,6 +69,8 @@ export class Autosaver {
   /** Takes a snapshot now (waits for the readback only) and queues its write. */
   async capture(trainer: Trainer, kind: CheckpointKind): Promise<void> {
     this.#requested = null;
+    // Finishing the queued steps is training time; the checkpoint's own stall is the readback.
+    if (trainer.runState === 'training') await trainer.drain();
     const t0 = performance.now();
     const { trainer: snap, tensors } = await trainer.snapshot();
     const stallMs = performance.now() - t0;

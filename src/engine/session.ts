@@ -4,7 +4,7 @@
  * progress to other tabs, and turns a lost GPU device into a typed error the UI recovers from.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { CheckpointRecord } from '../shared/checkpoint';
+import type { CheckpointRecord, TensorEntry } from '../shared/checkpoint';
 import type { RunConfig } from '../shared/config';
 import type { BackendInfo, CheckpointEvent, ProgressEvent, RunOptions, RunSummary } from '../shared/engine-api';
 import { CorruptCheckpointError, GpuDeviceLostError, RunLockedError } from '../shared/errors';
@@ -33,8 +33,17 @@ export class Session {
     this.runId = runId;
   }
 
-  /** Runs to the end, a stop or a failure. `loadData` gives the dataset of a config. */
-  async run(requested: RunConfig, options: RunOptions, cb: SessionCallbacks, loadData: (c: RunConfig) => Promise<Dataset>): Promise<RunSummary> {
+  /**
+   * Runs to the end, a stop or a failure. `loadData` gives the dataset of a config; `uploaded`
+   * holds the weights of the last uploaded state_dict (for weightsFrom 'uploaded').
+   */
+  async run(
+    requested: RunConfig,
+    options: RunOptions,
+    cb: SessionCallbacks,
+    loadData: (c: RunConfig) => Promise<Dataset>,
+    uploaded: TensorEntry[] | null = null,
+  ): Promise<RunSummary> {
     this.#lock = await acquireRunLock(this.runId);
     if (!this.#lock) {
       throw new RunLockedError('This notebook is training in another tab. Watch it there, or stop it there to take over here.');
@@ -44,7 +53,8 @@ export class Session {
     let lost: Promise<string> | null = null;
     try {
       const resume = options.resumeFrom ? await this.#loadResume(options) : null;
-      const config = resume && !options.weightsOnly ? resumedConfig(resume.record.config, requested, options.extraEpochs) : requested;
+      const weights = options.weightsFrom ? await loadWeightsFrom(options.weightsFrom, uploaded) : null;
+      const config = resume ? resumedConfig(resume.record.config, requested, options.extraEpochs) : requested;
       const data = await loadData(config);
       this.backend = await chooseBackend(config.train.backend, requiredKernels(withHead(config.model, data.outputs)), async () => {
         const probe = new Trainer(config, data);
@@ -58,8 +68,10 @@ export class Session {
       const trainer = new Trainer(config, data);
       this.trainer = trainer;
       if (resume) {
-        trainer.restore(resume.record, options.weightsOnly);
+        trainer.restore(resume.record);
         cb.onCheckpoint?.({ resumed: { meta: resume.record.meta, skipped: resume.skipped } });
+      } else if (weights) {
+        trainer.loadWeights(weights);
       }
       if (this.backend.name === 'webgpu') {
         const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
@@ -120,6 +132,12 @@ export class Session {
     }
     return { record: await loadCheckpoint(this.runId, options.resumeFrom!), skipped: [] };
   }
+}
+
+async function loadWeightsFrom(from: NonNullable<RunOptions['weightsFrom']>, uploaded: TensorEntry[] | null): Promise<TensorEntry[]> {
+  if (from !== 'uploaded') return (await loadCheckpoint(from.runId, from.checkpointId)).tensors;
+  if (!uploaded) throw new CorruptCheckpointError('No uploaded weights to start from: upload a state_dict first.');
+  return uploaded;
 }
 
 /**

@@ -95,7 +95,7 @@ export class Trainer {
     let lastFlush = performance.now();
     this.#segmentStart = lastFlush;
     const flush = async (epochEnd = false) => {
-      await this.#drain();
+      await this.drain();
       lastFlush = performance.now();
       const losses = this.state.stepLosses.slice(this.#reported);
       this.#reported = this.state.stepLosses.length;
@@ -134,9 +134,10 @@ export class Trainer {
 
   /**
    * Reads the losses still on the device into state.stepLosses (the only wait on the device in
-   * the loop), adds the time since the last drain to trainTimeMs, and fails on a NaN loss.
+   * the loop), adds the time since the last drain to trainTimeMs, and fails on a NaN loss. After
+   * it, the device has finished every queued step.
    */
-  async #drain(): Promise<void> {
+  async drain(): Promise<void> {
     const losses = await readLosses(this.#pending);
     this.#pending = [];
     const now = performance.now();
@@ -302,7 +303,7 @@ export class Trainer {
    * part that waits on the GPU) and a copy of the plain state. Call between steps.
    */
   async snapshot(): Promise<{ trainer: TrainerSnapshot; tensors: TensorEntry[] }> {
-    if (this.runState === 'training') await this.#drain();
+    if (this.runState === 'training') await this.drain();
     const s = this.state;
     const trainer: TrainerSnapshot = {
       epoch: s.epoch,
@@ -322,24 +323,14 @@ export class Trainer {
 
   /**
    * Puts a snapshot's tensors and state into this trainer (built from the same config), so the
-   * next step is the one the snapshot's run would have taken. `weightsOnly` keeps the fresh
-   * optimizer, schedule position and data order (for fine-tuning). Validate the record first:
-   * this throws on a name or shape mismatch without having changed anything.
+   * next step is the one the snapshot's run would have taken. Throws on a name or shape mismatch
+   * without having changed anything.
    */
-  restore(snap: { trainer: TrainerSnapshot; tensors: TensorEntry[] }, weightsOnly = false): void {
-    const targets = weightsOnly ? [...this.net.params, ...this.net.buffers] : this.namedState();
-    const byName = new Map(snap.tensors.map((t) => [t.name, t]));
-    for (const v of targets) {
-      const t = byName.get(v.name);
-      if (!t) throw new CorruptCheckpointError(`Checkpoint has no tensor "${v.name}" that this model needs.`);
-      if (t.shape.join('x') !== v.variable.shape.join('x')) {
-        throw new CorruptCheckpointError(`Tensor "${v.name}" has shape [${t.shape}] in the checkpoint but [${v.variable.shape}] in this model.`);
-      }
-    }
-    for (const v of targets) v.variable.assign(tf.tidy(() => tf.tensor(byName.get(v.name)!.data, v.variable.shape)));
-    if (weightsOnly) return;
+  restore(snap: { trainer: TrainerSnapshot; tensors: TensorEntry[] }): void {
     const t = snap.trainer;
-    this.#rng = Rng.fromState(t.rng as unknown as RngState);
+    const rng = Rng.fromState(t.rng as unknown as RngState); // throws on a bad state before anything changes
+    this.#assign(this.namedState(), snap.tensors);
+    this.#rng = rng;
     this.opt.step = t.optimizerStep;
     this.state = {
       epoch: t.epoch,
@@ -352,6 +343,26 @@ export class Trainer {
       best: t.best ? { ...t.best } : null,
       trainTimeMs: t.trainTimeMs,
     };
+  }
+
+  /**
+   * Takes the weights and buffers of `tensors` (our names and layouts) and keeps this run's fresh
+   * optimizer, schedule and data order: for fine-tuning. Checked in full before anything changes.
+   */
+  loadWeights(tensors: TensorEntry[]): void {
+    this.#assign([...this.net.params, ...this.net.buffers], tensors);
+  }
+
+  #assign(targets: NamedVariable[], tensors: TensorEntry[]): void {
+    const byName = new Map(tensors.map((t) => [t.name, t]));
+    for (const v of targets) {
+      const t = byName.get(v.name);
+      if (!t) throw new CorruptCheckpointError(`The checkpoint has no tensor "${v.name}" that this model needs. Adopt the checkpoint's model, or pick a checkpoint of this model.`);
+      if (t.shape.join('x') !== v.variable.shape.join('x')) {
+        throw new CorruptCheckpointError(`Tensor "${v.name}" has shape [${t.shape}] in the checkpoint but [${v.variable.shape}] in this model. Adopt the checkpoint's model, or pick a checkpoint of this model.`);
+      }
+    }
+    for (const v of targets) v.variable.assign(tf.tidy(() => tf.tensor(byName.get(v.name)!.data, v.variable.shape)));
   }
 
   /** Weights, buffers and optimizer slots with the counters, read back asynchronously. */

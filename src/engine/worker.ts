@@ -5,7 +5,8 @@
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import type { DataConfig } from '../shared/config';
+import type { DataConfig, RunConfig } from '../shared/config';
+import type { TensorEntry } from '../shared/checkpoint';
 import type { DecisionBoundary, EngineApi, EvalResult, RemoteRunEvent } from '../shared/engine-api';
 import * as store from '../checkpoint';
 import { clear, createStore, setMany } from 'idb-keyval';
@@ -13,9 +14,13 @@ import { loadDataset, previewOf, type Dataset } from './data';
 import { chooseBackend } from './backends';
 import { bareLoopSamplesPerSec } from './bare-loop';
 import { Session } from './session';
+import { exportCheckpoint, importFile, pythonFor } from './files';
 import type { Trainer } from './trainer';
 
 let session: Session | null = null;
+/** Weights of the last uploaded state_dict, for a run started with weightsFrom 'uploaded'. */
+let uploaded: TensorEntry[] | null = null;
+const loadData = (c: RunConfig) => dataset(c.data);
 let cached: { key: string; data: Promise<Dataset> } | null = null;
 
 function dataset(cfg: DataConfig): Promise<Dataset> {
@@ -51,7 +56,7 @@ const api: EngineApi = {
     session = new Session(options?.runId ?? `scratch-${Date.now()}`);
     const opts = options ?? { runId: session.runId, notes: '' };
     const settings = options ? config.train.checkpoints : { ...config.train.checkpoints, saveEveryEpochs: 0, saveEverySteps: 0, saveEveryMinutes: 0 };
-    return session.run({ ...config, train: { ...config.train, checkpoints: settings } }, opts, { onProgress, onBackend, onCheckpoint }, (c) => dataset(c.data));
+    return session.run({ ...config, train: { ...config.train, checkpoints: settings } }, opts, { onProgress, onBackend, onCheckpoint }, loadData, uploaded);
   },
 
   async pause() {
@@ -144,6 +149,18 @@ const api: EngineApi = {
   async storageStatus() {
     return store.storageEstimate();
   },
+  async exportCheckpoint(runId, checkpointId, format, notebookName) {
+    const file = await exportCheckpoint(runId, checkpointId, format, notebookName, loadData);
+    return Comlink.transfer(file, [file.bytes.buffer]);
+  },
+  async importFile(fileName, bytes, current) {
+    const { result, weights } = await importFile(fileName, bytes, current, loadData);
+    if (weights) uploaded = weights;
+    return result;
+  },
+  async pytorchCode(config, fileName) {
+    return pythonFor(config, fileName, loadData);
+  },
   async watchRun(runId, onEvent: (e: RemoteRunEvent) => void) {
     const channel = store.openProgressChannel(runId);
     await new Promise<void>((resolve) => {
@@ -164,21 +181,25 @@ const api: EngineApi = {
     return bareLoopSamplesPerSec(config, data, seconds);
   },
   async benchmarkReadback() {
-    const vars = current().namedState();
+    // Fresh device copies, so no CPU-side cache answers; the small sum waits for them to be computed.
+    const copies = current().namedState().map((v) => tf.mul(v.variable, 1));
+    const fence = tf.sum(copies[copies.length - 1]);
+    await fence.data();
     const t0 = performance.now();
-    await Promise.all(vars.map((v) => v.variable.data()));
-    return performance.now() - t0;
+    await Promise.all(copies.map((c) => c.data()));
+    const ms = performance.now() - t0;
+    tf.dispose([fence, ...copies]);
+    return ms;
   },
-  async benchmarkRawWrite(bytes) {
+  async benchmarkRawWrite() {
+    // The current run's own tensor bytes (float data barely compresses, unlike zero-filled buffers).
+    const { tensors } = await current().snapshot();
     const scratch = createStore('tab-trainer-bench', 'kv');
-    const chunk = 8 << 20;
-    const entries: [string, ArrayBuffer][] = [];
-    for (let off = 0, i = 0; off < bytes; off += chunk, i++) entries.push([`b${i}`, new ArrayBuffer(Math.min(chunk, bytes - off))]);
     const t0 = performance.now();
-    await setMany(entries, scratch);
+    await setMany(tensors.map((t) => [t.name, t.data]), scratch);
     const ms = performance.now() - t0;
     await clear(scratch);
-    return ms;
+    return { ms, bytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) };
   },
   async debugDestroyGpuDevice() {
     if (tf.getBackend() !== 'webgpu') return false;

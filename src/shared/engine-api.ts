@@ -124,10 +124,13 @@ export interface RunOptions {
   runId: string;
   /** The notebook's notes, stored in every checkpoint so a checkpoint restores the notebook. */
   notes: string;
-  /** Continue from this checkpoint id, or 'latest' for the newest one that validates. */
+  /** Continue from this checkpoint id of `runId`, or 'latest' for the newest one that validates. */
   resumeFrom?: string;
-  /** With resumeFrom: take only the weights (fresh optimizer, schedule and data order), e.g. to fine-tune. */
-  weightsOnly?: boolean;
+  /**
+   * Start fresh but with these weights (new optimizer, schedule and data order), e.g. to fine-tune:
+   * a stored checkpoint ("Load weights only"), or the state_dict last uploaded with importFile.
+   */
+  weightsFrom?: { runId: string; checkpointId: string } | 'uploaded';
   /** With resumeFrom on a finished run: train this many epochs more (see TrainConfig.scheduleEpochs). */
   extraEpochs?: number;
 }
@@ -158,6 +161,20 @@ export interface ResumeInfo {
   /** Another tab (or worker) holds this run's lock: it is training there. */
   lockedElsewhere: boolean;
 }
+
+export type ExportFormat = 'bundle' | 'weights-pt' | 'weights-safetensors';
+
+export interface ExportedFile {
+  fileName: string;
+  bytes: Uint8Array;
+}
+
+/** What an upload turned out to be, after full validation (nothing live changed before that). */
+export type ImportResult =
+  /** Our bundle: stored as a new run with one checkpoint, ready to resume exactly or to take weights from. */
+  | { kind: 'bundle'; runId: string; meta: CheckpointMeta; config: RunConfig; notes: string; notebookName: string }
+  /** A PyTorch state_dict or safetensors matching the current model: used by the next run (weightsFrom 'uploaded'). */
+  | { kind: 'weights'; fileName: string; tensorCount: number; parameterCount: number };
 
 export interface StorageStatus {
   usageBytes: number;
@@ -199,6 +216,18 @@ export interface EngineApi {
   /** Deletes every checkpoint of `runId` ("Start fresh"). */
   deleteRun(runId: string): Promise<void>;
   storageStatus(): Promise<StorageStatus>;
+  /**
+   * Encodes a stored checkpoint ('latest' = the newest valid one) as a file: our .pt bundle, or the
+   * model's state_dict as .pt or .safetensors. Named `<notebook>-epoch<N>.pt` and so on.
+   */
+  exportCheckpoint(runId: string, checkpointId: string, format: ExportFormat, notebookName: string): Promise<ExportedFile>;
+  /**
+   * Reads an uploaded .pt or .safetensors with the restricted reader and validates it completely
+   * (against `current`'s model for a state_dict). Throws BundleError naming the reason and entry.
+   */
+  importFile(fileName: string, bytes: Uint8Array, current: RunConfig): Promise<ImportResult>;
+  /** Python that rebuilds the equivalent torch.nn model and loads a bundle named `fileName`. */
+  pytorchCode(config: RunConfig, fileName: string): Promise<string>;
   /** Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress. Returns when it is released. */
   watchRun(runId: string, onEvent: (e: RemoteRunEvent) => void): Promise<void>;
   pause(): Promise<void>;
@@ -221,8 +250,8 @@ export interface EngineApi {
   benchmarkBareLoop(config: RunConfig, backend: BackendName, seconds: number): Promise<number>;
   /** For `npm run bench`: ms to read the current run's tensors back, without building a checkpoint. */
   benchmarkReadback(): Promise<number>;
-  /** For `npm run bench`: ms of a raw idb-keyval setMany of `bytes` bytes into a scratch store (cleared after). */
-  benchmarkRawWrite(bytes: number): Promise<number>;
+  /** For `npm run bench`: a raw idb-keyval setMany of the current run's tensors into a scratch store (cleared after). */
+  benchmarkRawWrite(): Promise<{ ms: number; bytes: number }>;
   /** For tests: destroys the WebGPU device, as a driver reset would. Resolves false when WebGPU is not running. */
   debugDestroyGpuDevice(): Promise<boolean>;
   /** Number of live tensors (tf.memory().numTensors), for leak tests. */
