@@ -7,19 +7,19 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../shared/config';
 import type { EpochMetrics, ProgressEvent, RunState, RunStateReadout, RunSummary } from '../shared/engine-api';
-import { CorruptCheckpointError, TrainingDivergedError } from '../shared/errors';
+import { CorruptCheckpointError } from '../shared/errors';
 import type { TensorEntry, TrainerSnapshot } from '../shared/checkpoint';
 import type { Dataset } from './data';
 import { buildNet, disposeNet, forward, readVariables, type BufferUpdate, type NamedVariable, type Net } from './model';
 import { applyGradients, createOptimizer, disposeOptimizer, SLOT_NAMES, type Optimizer } from './optimizer';
 import { permutation, Rng, type RngState } from './rng';
 import { learningRateAt } from './schedule';
+import { lossOf, validate, type Validation } from './evaluate';
+import { divergedError, readLosses, yieldToEventLoop } from './loop';
 
 /** Read losses back at least this often, so progress is live and the GPU queue stays short. */
 const FLUSH_EVERY_STEPS = 16;
 const FLUSH_EVERY_MS = 250;
-/** Validation batch size: large, since it needs no gradients. */
-const EVAL_BATCH = 1024;
 
 /** Everything about a run that is not a tensor, between two steps. */
 export interface TrainerState {
@@ -198,7 +198,7 @@ export class Trainer {
     const xb = tf.gather(this.#x, idxT);
     const yb = tf.gather(this.#y, idxT);
     const vars = this.net.params.map((p) => p.variable);
-    const { value, grads } = tf.variableGrads(() => this.#loss(forward(this.net, xb, true, this.#rng, updates), yb) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(() => lossOf(this.data, forward(this.net, xb, true, this.#rng, updates), yb) as tf.Scalar, vars);
     applyGradients(this.opt, this.net.params, vars.map((v) => grads[v.name]), lr);
     for (const u of updates) {
       u.variable.assign(u.value);
@@ -214,13 +214,6 @@ export class Trainer {
     }
     s.rng = this.#rng.state();
     return value;
-  }
-
-  /** Mean cross-entropy of logits (classification) or mean squared error (regression). */
-  #loss(out: tf.Tensor, y: tf.Tensor): tf.Tensor {
-    if (this.data.kind === 'regression') return tf.mean(tf.squaredDifference(out, y));
-    const oneHot = tf.oneHot(y as tf.Tensor1D, this.data.outputs);
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(out)), 1)));
   }
 
   async #endEpoch(): Promise<EpochMetrics> {
@@ -239,34 +232,8 @@ export class Trainer {
   }
 
   /** Loss and accuracy (classification) on the validation set, in eval mode. */
-  async validate(): Promise<{ loss: number; accuracy?: number; predictions: Int32Array | null }> {
-    const d = this.data;
-    const n = d.valSize;
-    if (n === 0) return { loss: NaN, predictions: null };
-    const per = d.inputShape.reduce((a, b) => a * b, 1);
-    let lossSum: tf.Tensor = tf.scalar(0);
-    const preds: tf.Tensor[] = [];
-    for (let start = 0; start < n; start += EVAL_BATCH) {
-      const end = Math.min(n, start + EVAL_BATCH);
-      const next = tf.tidy(() => {
-        const x = tf.tensor(d.xVal.subarray(start * per, end * per), [end - start, ...d.inputShape]);
-        const out = forward(this.net, x, false);
-        const y = d.kind === 'classification' ? tf.tensor1d(Int32Array.from(d.yVal.subarray(start, end)), 'int32') : tf.tensor2d(d.yVal.subarray(start, end), [end - start, 1]);
-        if (d.kind === 'classification') preds.push(tf.keep(tf.argMax(out, 1)));
-        return tf.add(lossSum, tf.mul(this.#loss(out, y), end - start));
-      });
-      lossSum.dispose();
-      lossSum = next;
-    }
-    const loss = (await lossSum.data())[0] / n;
-    lossSum.dispose();
-    if (d.kind === 'regression') return { loss, predictions: null };
-    const all = tf.concat(preds);
-    const predictions = (await all.data()) as Int32Array;
-    tf.dispose([all, ...preds]);
-    let correct = 0;
-    for (let i = 0; i < n; i++) if (predictions[i] === d.yVal[i]) correct++;
-    return { loss, accuracy: correct / n, predictions };
+  validate(): Promise<Validation> {
+    return validate(this.net, this.data);
   }
 
   #progress(losses: number[], started: { step: number; trainTimeMs: number }, epochMetrics?: EpochMetrics): ProgressEvent {
@@ -386,27 +353,3 @@ export class Trainer {
   }
 }
 
-async function readLosses(pending: tf.Tensor[]): Promise<number[]> {
-  if (pending.length === 0) return [];
-  const stacked = tf.stack(pending);
-  tf.dispose(pending);
-  const values = await stacked.data();
-  stacked.dispose();
-  return Array.from(values);
-}
-
-function divergedError(step: number, lr: number): TrainingDivergedError {
-  return new TrainingDivergedError(
-    `Training diverged at step ${step}: the loss became NaN or infinite. Lower the learning rate (now ${lr}) and start fresh.`,
-  );
-}
-
-/** Lets queued messages (pause, stop, evaluate) in between two steps; a macrotask, unlike `await`. */
-const channel = typeof MessageChannel !== 'undefined' ? new MessageChannel() : null;
-export function yieldToEventLoop(): Promise<void> {
-  if (!channel) return new Promise((r) => setTimeout(r, 0));
-  return new Promise((resolve) => {
-    channel.port1.onmessage = () => resolve();
-    channel.port2.postMessage(null);
-  });
-}

@@ -1,0 +1,55 @@
+/**
+ * The loss a run minimises and its validation pass: mean cross-entropy of logits for
+ * classification (PyTorch's CrossEntropyLoss), mean squared error for regression.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from './data';
+import { forward, type Net } from './model';
+
+/** Validation batch size: large, since it needs no gradients. */
+const EVAL_BATCH = 1024;
+
+export interface Validation {
+  loss: number;
+  /** Classification only. */
+  accuracy?: number;
+  /** Predicted class of every validation sample (classification), else null. */
+  predictions: Int32Array | null;
+}
+
+/** Mean loss of `out` (logits or predictions) against `y` (int32 classes or [n, 1] targets). */
+export function lossOf(data: Pick<Dataset, 'kind' | 'outputs'>, out: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (data.kind === 'regression') return tf.mean(tf.squaredDifference(out, y));
+  const oneHot = tf.oneHot(y as tf.Tensor1D, data.outputs);
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(out)), 1)));
+}
+
+/** Loss and accuracy of `net` (eval mode) on the validation set, read back once at the end. */
+export async function validate(net: Net, d: Dataset): Promise<Validation> {
+  const n = d.valSize;
+  if (n === 0) return { loss: NaN, predictions: null };
+  const per = d.inputShape.reduce((a, b) => a * b, 1);
+  let lossSum: tf.Tensor = tf.scalar(0);
+  const preds: tf.Tensor[] = [];
+  for (let start = 0; start < n; start += EVAL_BATCH) {
+    const end = Math.min(n, start + EVAL_BATCH);
+    const next = tf.tidy(() => {
+      const x = tf.tensor(d.xVal.subarray(start * per, end * per), [end - start, ...d.inputShape]);
+      const out = forward(net, x, false);
+      const y = d.kind === 'classification' ? tf.tensor1d(Int32Array.from(d.yVal.subarray(start, end)), 'int32') : tf.tensor2d(d.yVal.subarray(start, end), [end - start, 1]);
+      if (d.kind === 'classification') preds.push(tf.keep(tf.argMax(out, 1)));
+      return tf.add(lossSum, tf.mul(lossOf(d, out, y), end - start));
+    });
+    lossSum.dispose();
+    lossSum = next;
+  }
+  const loss = (await lossSum.data())[0] / n;
+  lossSum.dispose();
+  if (d.kind === 'regression') return { loss, predictions: null };
+  const all = tf.concat(preds);
+  const predictions = (await all.data()) as Int32Array;
+  tf.dispose([all, ...preds]);
+  let correct = 0;
+  for (let i = 0; i < n; i++) if (predictions[i] === d.yVal[i]) correct++;
+  return { loss, accuracy: correct / n, predictions };
+}
