@@ -19,21 +19,23 @@
  * floats are, so torch 1.13 needs torch.load(path) without weights_only (pt-format.md §5).
  */
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointKind, type CheckpointRecord, type TensorEntry } from '../shared/checkpoint';
-import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, RMSPROP_ALPHA, RMSPROP_EPSILON, type BackendName, type RunConfig, type TrainConfig } from '../shared/config';
+import type { BackendName, RunConfig } from '../shared/config';
 import type { EpochMetrics } from '../shared/engine-api';
 import { withHead } from '../shared/model-spec';
 import { BundleError, NOTHING_LOADED } from './bundle-error';
 import { decodePt, encodePt, refuse } from './pt';
-import { getPath, PyDict, PyFloat, PyTensor, tuple, type PyKey, type PyValue } from './py-value';
+import { PyDict, PyTensor, type PyValue } from './py-value';
+import { bad, dict, float, fromPy, int64, need, needCount, needNumber, needString, toPy } from './bundle-values';
+import { decodeOptimizerState, encodeOptimizerState, OPTIMIZER_STATE_DICT } from './optimizer-state';
+export { OPTIMIZER_STATE_DICT };
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
 import { detectFormat } from './sniff';
-import { finiteFloat32, ourInputShape, stateDictToTensors, torchModuleNames, type StateDictTensor, type TorchLayout } from './torch-layout';
+import { ourInputShape, stateDictToTensors, torchModuleNames, type StateDictTensor } from './torch-layout';
 
 export const BUNDLE_FORMAT = 'tab-trainer';
 export const BUNDLE_FORMAT_VERSION = 1;
 /** Keys a PyTorch script reads, in PyTorch's spelling. */
 export const MODEL_STATE_DICT = 'model_state_dict';
-export const OPTIMIZER_STATE_DICT = 'optimizer_state_dict';
 export const SCHEDULER_STATE_DICT = 'scheduler_state_dict';
 /** Wrappers that prefix every key: DataParallel ('module.') and torch.compile ('_orig_mod.'). */
 const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
@@ -92,8 +94,6 @@ function modelStateDict(record: CheckpointRecord, inputShape: number[]): PyDict 
   return new PyDict(entries, true);
 }
 
-const float = (x: number) => new PyFloat(x);
-const dict = (entries: [string, PyValue][]) => new PyDict(entries);
 
 /**
  * The whole record as a torch.save file (see the layout above).
@@ -267,132 +267,3 @@ function decodeTrainer(root: PyDict, step: number, optimizerStep: number): Check
 
 
 /* ---- optimizer_state_dict: torch 1.13's Adam / SGD / RMSprop state_dict() ---- */
-
-/** Per-parameter state keys (PyTorch's spelling), after the step counter. */
-const STEP = 'step';
-
-/** param_groups[0] as torch.optim.<X>(…).state_dict() holds it in torch 1.13 (defaults included). */
-function paramGroup(train: TrainConfig, lr: number, params: number[]): PyDict {
-  const decay = train.weightDecay === 0 ? 0 : float(train.weightDecay); // PyTorch's default is the int 0
-  const momentum = train.momentum === 0 ? 0 : float(train.momentum);
-  const common: [string, PyValue][] = [['foreach', null], ['maximize', false], ['differentiable', false]];
-  switch (train.optimizer) {
-    case 'adam':
-      return dict([['lr', float(lr)], ['betas', tuple(float(ADAM_BETA1), float(ADAM_BETA2))], ['eps', float(ADAM_EPSILON)], ['weight_decay', decay],
-        ['amsgrad', false], ...common, ['capturable', false], ['fused', false], ['params', params]]);
-    case 'sgd':
-      return dict([['lr', float(lr)], ['momentum', momentum], ['dampening', 0], ['weight_decay', decay], ['nesterov', false], ...common, ['params', params]]);
-    case 'rmsprop':
-      return dict([['lr', float(lr)], ['momentum', momentum], ['alpha', float(RMSPROP_ALPHA)], ['eps', float(RMSPROP_EPSILON)], ['centered', false],
-        ['weight_decay', decay], ...common, ['params', params]]);
-  }
-}
-
-/** Slot names in our record (and PyTorch's state), per optimizer; matches engine/optimizer.ts SLOT_NAMES. */
-function slotNames(train: TrainConfig): string[] {
-  if (train.optimizer === 'adam') return ['exp_avg', 'exp_avg_sq'];
-  if (train.optimizer === 'sgd') return train.momentum > 0 ? ['momentum_buffer'] : [];
-  return train.momentum > 0 ? ['square_avg', 'momentum_buffer'] : ['square_avg'];
-}
-
-/**
- * {state, param_groups}. State is empty before the first step, as in PyTorch; Adam's step is a
- * float32 0-d tensor and RMSprop's an int (torch 1.13), SGD keeps none (momentum_buffer None without momentum).
- */
-function encodeOptimizerState(record: CheckpointRecord, layout: TorchLayout, lr: number): PyDict {
-  const { train } = record.config;
-  const n = record.trainer.optimizerStep;
-  const byName = new Map(record.tensors.map((t) => [t.name, t]));
-  const state = new PyDict();
-  if (n > 0) {
-    layout.params.forEach((p, i) => {
-      const s = new PyDict();
-      if (train.optimizer === 'adam') s.set(STEP, new PyTensor('float32', [], Float32Array.of(n)));
-      if (train.optimizer === 'rmsprop') s.set(STEP, n);
-      for (const slot of slotNames(train)) {
-        const t = byName.get(`${p.ourName}.${slot}`);
-        if (!t || t.shape.join(',') !== p.ourShape.join(',')) {
-          throw new BundleError(`optimizer slot "${p.ourName}.${slot}" is ${t ? `[${t.shape}]` : 'missing'}; the model needs [${p.ourShape}]. Save the checkpoint again.`);
-        }
-        s.set(slot, new PyTensor('float32', p.torchShape, p.toTorch(t.data)));
-      }
-      if (train.optimizer === 'sgd' && train.momentum === 0) s.set('momentum_buffer', null);
-      state.set(i, s);
-    });
-  }
-  return dict([['state', state], ['param_groups', [paramGroup(train, lr, layout.params.map((_, i) => i))]]]);
-}
-
-/** Our slots (zeros before the first step) and the step count, all checked against the model. */
-function decodeOptimizerState(sd: PyDict, train: TrainConfig, layout: TorchLayout, globalStep: number): { slots: TensorEntry[]; step: number } {
-  const state = need(sd, ['state'], (v) => v instanceof PyDict, 'a dict', `${OPTIMIZER_STATE_DICT}.state`) as PyDict;
-  need(sd, ['param_groups'], (v) => Array.isArray(v) && v.length === 1, 'a list of one group', `${OPTIMIZER_STATE_DICT}.param_groups`);
-  const names = slotNames(train);
-  let step = 0;
-  if (state.size > 0 && state.size !== layout.params.length) throw bad(`${OPTIMIZER_STATE_DICT}.state`, `state for ${state.size} parameters; the model has ${layout.params.length}`);
-  const slots: TensorEntry[] = [];
-  layout.params.forEach((p, i) => {
-    const label = `${OPTIMIZER_STATE_DICT}.state.${i}`;
-    const s = state.size ? (need(state, [i], (v) => v instanceof PyDict, 'a dict', label) as PyDict) : null;
-    if (s && train.optimizer !== 'sgd') {
-      const raw = s.get(STEP);
-      const value = raw instanceof PyTensor && raw.shape.length === 0 ? Number(raw.data[0]) : raw;
-      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw bad(`${label}.step`, 'not a positive step count');
-      if (i > 0 && value !== step) throw bad(`${label}.step`, `${value}, unlike parameter 0's ${step}`);
-      step = value;
-    } else if (s) step = globalStep;
-    for (const slot of names) {
-      const t = s?.get(slot);
-      if (s && !(t instanceof PyTensor && t.shape.join(',') === p.torchShape.join(','))) {
-        throw bad(`${label}.${slot}`, t instanceof PyTensor ? `shaped [${t.shape}], the model needs [${p.torchShape}]` : 'missing');
-      }
-      const data = t instanceof PyTensor ? p.fromTorch(finiteFloat32(`${label}.${slot}`, t)) : new Float32Array(p.ourShape.reduce((a, b) => a * b, 1));
-      slots.push({ name: `${p.ourName}.${slot}`, shape: [...p.ourShape], dtype: 'float32', data });
-    }
-  });
-  return { slots, step };
-}
-
-/* ---- plain values <-> PyValue, and checked reads ---- */
-
-/** JSON-like data as Python values: objects become dicts (undefined fields left out), arrays lists. */
-function toPy(v: unknown): PyValue {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
-  if (Array.isArray(v)) return v.map(toPy);
-  if (typeof v === 'object') return new PyDict(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, toPy(x)]));
-  throw new BundleError(`cannot export a ${typeof v} value in the config.`);
-}
-
-/** The inverse of toPy; refuses tensors, non-string keys and `__proto__`. */
-function fromPy(v: PyValue, label: string): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
-  if (v instanceof PyFloat) return v.value;
-  if (Array.isArray(v)) return v.map((x, i) => fromPy(x, `${label}.${i}`));
-  if (v instanceof PyDict) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of v) {
-      if (typeof k !== 'string' || k === '__proto__') throw bad(`${label}.${String(k)}`, 'not a plain string key');
-      out[k] = fromPy(x, `${label}.${k}`);
-    }
-    return out;
-  }
-  throw bad(label, 'not plain data (number, string, list or dict)');
-}
-
-function int64(xs: ArrayLike<number>): PyTensor {
-  return new PyTensor('int64', [xs.length], BigInt64Array.from(Array.from(xs), (x) => BigInt(x)));
-}
-
-function bad(entry: string, what: string): BundleError {
-  return new BundleError(`the bundle's ${entry} is ${what}. The file is corrupt or was not written by Tab Trainer; export it again. ${NOTHING_LOADED}`, { entry });
-}
-
-/** root[path…] if `ok` accepts it, else a BundleError naming the key. */
-function need(root: PyValue, path: PyKey[], ok: (v: PyValue) => boolean, expected: string, label = path.join('.')): PyValue {
-  const v = path.length ? getPath(root, ...path) : root;
-  if (v === undefined || !ok(v)) throw bad(label, v === undefined ? 'missing' : `not ${expected}`);
-  return v;
-}
-const needCount = (root: PyValue, path: PyKey[]) => need(root, path, (v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative int') as number;
-const needNumber = (root: PyValue, path: PyKey[]) => Number(need(root, path, (v) => typeof v === 'number' || v instanceof PyFloat, 'a number'));
-const needString = (root: PyValue, path: PyKey[]) => need(root, path, (v) => typeof v === 'string', 'a string') as string;
