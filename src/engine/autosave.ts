@@ -1,8 +1,10 @@
 /**
  * Saving checkpoints while training, off the training path. Between two steps the trainer only
  * waits for the device→CPU readback of its state (snapshot); the IndexedDB write then runs while
- * training continues. At most one write is in flight: if another snapshot is due meanwhile, it
- * waits in a one-slot queue, and a newer snapshot replaces a queued one, so memory stays bounded.
+ * training continues. At most one write is in flight. Snapshots due meanwhile wait in a queue where a
+ * newer snapshot replaces the ones it supersedes: a periodic or manual one replaces queued periodic
+ * and manual ones, a best one also replaces a queued older best. A queued best is never dropped for
+ * a later non-best snapshot (it holds other weights), so the queue holds at most two snapshots.
  */
 import type { CheckpointKind, CheckpointMeta, CheckpointRecord } from '../shared/checkpoint';
 import { CHECKPOINT_FORMAT_VERSION } from '../shared/checkpoint';
@@ -25,11 +27,23 @@ export class Autosaver {
   #backend: BackendName;
   #onSaved: (o: SaveOutcome) => void;
   #writing: Promise<void> | null = null;
-  #queued: { record: CheckpointRecord; stallMs: number } | null = null;
+  #queued: { record: CheckpointRecord; stallMs: number }[] = [];
   #lastSave: { step: number; epoch: number; at: number };
   #requested: CheckpointKind | null = null;
 
-  constructor(runId: string, settings: CheckpointSettings, notes: string, backend: BackendName, start: { step: number; epoch: number }, onSaved: (o: SaveOutcome) => void) {
+  #save: typeof saveCheckpoint;
+
+  /** `save` writes one checkpoint (the IndexedDB store by default). */
+  constructor(
+    runId: string,
+    settings: CheckpointSettings,
+    notes: string,
+    backend: BackendName,
+    start: { step: number; epoch: number },
+    onSaved: (o: SaveOutcome) => void,
+    save: typeof saveCheckpoint = saveCheckpoint,
+  ) {
+    this.#save = save;
     this.runId = runId;
     this.settings = settings;
     this.#notes = notes;
@@ -99,25 +113,26 @@ export class Autosaver {
   }
 
   #enqueue(item: { record: CheckpointRecord; stallMs: number }): void {
-    if (this.#writing) {
-      this.#queued = item; // a newer snapshot replaces one still waiting
+    if (!this.#writing) {
+      this.#writing = this.#write(item);
       return;
     }
-    this.#writing = this.#write(item);
+    const kind = item.record.meta.kind;
+    const supersedes = (k: CheckpointKind) => k === 'periodic' || k === 'manual' || (kind === 'best' && k === 'best');
+    this.#queued = [...this.#queued.filter((q) => !supersedes(q.record.meta.kind)), item];
   }
 
   async #write({ record, stallMs }: { record: CheckpointRecord; stallMs: number }): Promise<void> {
     try {
       const t0 = performance.now();
-      const { meta, deleted } = await saveCheckpoint(record, { keepLast: this.settings.keepLast });
+      const { meta, deleted } = await this.#save(record, { keepLast: this.settings.keepLast });
       this.#onSaved({ meta, deleted, timings: { stallMs, writeMs: performance.now() - t0, bytes: meta.sizeBytes } });
     } catch (e) {
       const err = e as Error;
       console.error(`Saving checkpoint ${record.meta.id} failed`, e);
       this.#onSaved({ error: { name: err.name, message: err.message } });
     }
-    const next = this.#queued;
-    this.#queued = null;
+    const next = this.#queued.shift();
     this.#writing = next ? this.#write(next) : null;
   }
 

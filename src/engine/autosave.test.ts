@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import type { CheckpointKind, CheckpointRecord } from '../shared/checkpoint';
+import { DEFAULT_DATA, DEFAULT_TRAIN, type RunConfig } from '../shared/config';
+import { Autosaver } from './autosave';
+import { loadDataset } from './data';
+import { Trainer } from './trainer';
+
+const config: RunConfig = {
+  data: { ...DEFAULT_DATA, samples: 200 },
+  model: { name: 'Custom', layers: [{ type: 'dense', units: 8, activation: 'relu' }] },
+  train: { ...DEFAULT_TRAIN, epochs: 1, backend: 'cpu' },
+};
+
+/** A write that finishes only when the test says so, recording what was written in order. */
+function gatedWriter() {
+  const written: string[] = [];
+  const gates: (() => void)[] = [];
+  const save = async (record: CheckpointRecord) => {
+    await new Promise<void>((r) => gates.push(r));
+    written.push(`${record.meta.kind}@${record.meta.step}`);
+    return { meta: record.meta, deleted: [] };
+  };
+  const release = async () => {
+    while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+    gates.shift()!();
+    await new Promise((r) => setTimeout(r, 1));
+  };
+  return { written, save, release };
+}
+
+describe('Autosaver queue', () => {
+  it('keeps a queued best when later snapshots arrive, and drops superseded periodic ones', async () => {
+    await tf.setBackend('cpu');
+    const data = await loadDataset(config.data, async () => new ArrayBuffer(0));
+    const trainer = new Trainer(config, data);
+    const w = gatedWriter();
+    const saver = new Autosaver('run', config.train.checkpoints, '', 'cpu', trainer.state, () => {}, w.save as never);
+    const capture = async (kind: CheckpointKind, step: number) => {
+      trainer.state.step = step; // the record's step tells the snapshots apart
+      await saver.capture(trainer, kind);
+    };
+    await capture('periodic', 1); // written at once (blocked on the gate)
+    await capture('best', 2); // queued
+    await capture('periodic', 3); // queued beside the best
+    await capture('manual', 4); // supersedes periodic@3, not best@2
+    for (let i = 0; i < 3; i++) await w.release();
+    await saver.flush();
+    expect(w.written).toEqual(['periodic@1', 'best@2', 'manual@4']);
+    trainer.dispose();
+  });
+});
