@@ -1,271 +1,165 @@
 /**
- * The checkpoint store in real Chromium IndexedDB, driven through `window.__tabTrainer.checkpoints`
- * (src/checkpoint/index.ts as the app exposes it). Each test gets a fresh browser context, so a
- * fresh database.
+ * The checkpoint store's own behaviours in real Chromium IndexedDB, through what the app exposes:
+ * the engine API (`window.__tabTrainer.engine`, the worker owns the store) and raw IndexedDB from
+ * the page (database 'tab-trainer-checkpoints', store 'kv') to inspect and tamper. Each test gets a
+ * fresh browser context, so a fresh database. Full storage: checkpoints.e2e.ts.
  */
-import { test, expect, type Page } from '@playwright/test';
-import type * as Checkpoints from '../../src/checkpoint/index';
-import type { CheckpointKind, CheckpointRecord } from '../../src/shared/checkpoint';
+import { test, expect } from '@playwright/test';
+import {
+  engineCall,
+  listCheckpoints,
+  openApp,
+  rawGet,
+  rawKeys,
+  resumeInfo,
+  savedMetas,
+  smallRun,
+  tamperRecord,
+  trainCheckpointed,
+  wideRun,
+  withCheckpoints,
+} from './engine-harness';
 
-interface TestWindow {
-  __tabTrainer: { checkpoints: typeof Checkpoints };
-  __ckptTest: {
-    makeRecord(runId: string, epoch: number, kind: CheckpointKind, values: number): CheckpointRecord;
-    rawGet(key: string): Promise<unknown>;
-    rawPut(key: string, value: unknown): Promise<void>;
-    rawKeys(): Promise<string[]>;
-    lock?: { release(): void } | null;
-    messages: unknown[];
-  };
-}
-declare const window: TestWindow & Window;
+test.describe('checkpoint store through the engine', () => {
+  test('save, list and load round-trip the real Float32Array state; deleteRun removes every trace', async ({ page }) => {
+    await openApp(page);
+    const config = withCheckpoints(smallRun({ epochs: 2 }), { saveEveryEpochs: 1, keepLast: 3 });
+    const run = await trainCheckpointed(page, config, { runId: 'rt', notes: '# notes\nkept in every checkpoint' });
+    const saved = savedMetas(run);
+    expect(saved.map((m) => [m.epoch, m.kind])).toEqual([[1, 'best'], [2, 'final']]);
+    const latest = saved[1];
+    expect(latest.id).toBe(`e000002-s${String(latest.step).padStart(9, '0')}-final`);
+    expect(latest).toMatchObject({ runId: 'rt', backend: 'cpu', step: run.readout!.step });
+    expect(await listCheckpoints(page, 'rt')).toEqual(saved);
 
-/** Runs in the page before its scripts: a record factory and raw IndexedDB access for tampering. */
-function installHelpers(): void {
-  const open = () =>
-    new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('tab-trainer-checkpoints');
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  const run = async <T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>) => {
-    const db = await open();
-    try {
-      const req = fn(db.transaction('kv', mode).objectStore('kv'));
-      return await new Promise<T>((resolve, reject) => {
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
+    const stored = await rawGet<{ isFloat32: boolean; digests: Record<string, string>; bytes: number; notes: string; manifestLatest: string }>(
+      page,
+      'ckpt:rt:' + latest.id,
+      `return Promise.all(value.tensors.map((t) => crypto.subtle.digest('SHA-256', t.data))).then((hashes) => ({
+        isFloat32: value.tensors.every((t) => t.data instanceof Float32Array) && value.trainer.stepLosses instanceof Float32Array,
+        digests: Object.fromEntries(value.tensors.map((t, i) => [t.name, Array.from(new Uint8Array(hashes[i]), (b) => b.toString(16).padStart(2, '0')).join('')])),
+        bytes: value.tensors.reduce((n, t) => n + t.data.byteLength, 0) + value.trainer.stepLosses.byteLength,
+        notes: value.notes,
+      }));`,
+    );
+    expect(stored.isFloat32).toBe(true);
+    expect(stored.digests).toEqual(run.readout!.digests); // weights and optimizer slots, bit for bit
+    expect(latest.sizeBytes).toBe(stored.bytes);
+    expect(stored.notes).toBe('# notes\nkept in every checkpoint');
+    expect(await rawGet(page, 'manifest:rt', 'return value.latest;')).toBe(latest.id);
+    expect(await rawGet(page, 'runs')).toEqual(['rt']);
+    const info = await resumeInfo(page, 'rt');
+    expect(info).toMatchObject({ meta: latest, notes: '# notes\nkept in every checkpoint', skipped: [], lockedElsewhere: false });
+    expect(info!.stepLosses).toEqual(run.readout!.stepLosses);
+    expect(info!.history).toEqual(run.readout!.history);
+
+    expect((await engineCall(page, 'deleteRun', 'rt')).error).toBeUndefined();
+    expect(await listCheckpoints(page, 'rt')).toEqual([]);
+    expect(await resumeInfo(page, 'rt')).toBeNull();
+    expect(await rawKeys(page)).toEqual(['runs']);
+    expect(await rawGet(page, 'runs')).toEqual([]);
+  });
+
+  test('deleteCheckpoint and cleanupCheckpoints remove records and manifest entries together', async ({ page }) => {
+    await openApp(page);
+    const config = withCheckpoints(smallRun({ epochs: 2 }), { saveEveryEpochs: 1, saveEverySteps: 10, keepLast: 10 }, { batchSize: 8 });
+    const run = await trainCheckpointed(page, config, { runId: 'clean', notes: '' }, { readout: false });
+    const listed = await listCheckpoints(page, 'clean');
+    const periodic = listed.filter((m) => m.kind === 'periodic');
+    expect(periodic.length).toBeGreaterThanOrEqual(3);
+    const keys = async () => (await rawKeys(page)).filter((k) => k.startsWith('ckpt:clean:'));
+    expect(await keys()).toEqual(listed.map((m) => `ckpt:clean:${m.id}`).sort());
+
+    expect((await engineCall(page, 'deleteCheckpoint', 'clean', periodic[0].id)).error).toBeUndefined();
+    const afterDelete = listed.filter((m) => m.id !== periodic[0].id);
+    expect(await listCheckpoints(page, 'clean')).toEqual(afterDelete);
+    expect(await keys()).toEqual(afterDelete.map((m) => `ckpt:clean:${m.id}`).sort());
+
+    // keepLast 0: every periodic goes; the latest best and the final (also the newest) stay.
+    const removed = await engineCall<string[]>(page, 'cleanupCheckpoints', 'clean', 0);
+    const best = savedMetas(run).filter((m) => m.kind === 'best').at(-1)!;
+    const final = savedMetas(run).at(-1)!;
+    expect(final.kind).toBe('final');
+    const kept = afterDelete.filter((m) => m.id === best.id || m.id === final.id);
+    expect(removed.value).toEqual(afterDelete.filter((m) => !kept.includes(m)).map((m) => m.id));
+    expect(await listCheckpoints(page, 'clean')).toEqual(kept);
+    expect(await keys()).toEqual(kept.map((m) => `ckpt:clean:${m.id}`).sort());
+    expect(await rawGet(page, 'manifest:clean', 'return value.latest;')).toBe(final.id);
+  });
+
+  test('unreadable checkpoints are skipped newest first, each with its reason; direct loads fail with their names', async ({ page }) => {
+    await openApp(page);
+    const config = withCheckpoints(smallRun({ epochs: 2 }), { saveEveryEpochs: 1, saveEverySteps: 10, keepLast: 10 }, { batchSize: 8 });
+    await trainCheckpointed(page, config, { runId: 'bad', notes: '' }, { readout: false });
+    const listed = await listCheckpoints(page, 'bad');
+    expect(listed.length).toBeGreaterThanOrEqual(5);
+    const [e, d, c, b, a] = listed.slice(-5).reverse(); // e is the newest
+    const name0 = await rawGet<string>(page, `ckpt:bad:${e.id}`, 'return value.tensors[0].name;');
+    const [name1, shape1] = await rawGet<[string, number[]]>(page, `ckpt:bad:${d.id}`, 'return [value.tensors[1].name, value.tensors[1].shape];');
+    const size1 = shape1.reduce((x, y) => x * y, 1);
+    await tamperRecord(page, 'bad', e.id, 'record.tensors[0].data[7] = NaN;');
+    await tamperRecord(page, 'bad', d.id, 'record.tensors[1].data = record.tensors[1].data.slice(1);'); // truncated
+    await tamperRecord(page, 'bad', c.id, 'record.formatVersion = 2;');
+    await page.evaluate(async (key) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('tab-trainer-checkpoints');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
       });
-    } finally {
+      const tx = db.transaction('kv', 'readwrite');
+      tx.objectStore('kv').delete(key); // the record vanishes, the manifest still lists it
+      await new Promise((res) => (tx.oncomplete = res));
       db.close();
-    }
-  };
-  (window as unknown as TestWindow).__ckptTest = {
-    makeRecord(runId, epoch, kind, values) {
-      // Deterministic, non-trivial data: a sine of the index and epoch.
-      const data = new Float32Array(values);
-      for (let i = 0; i < values; i++) data[i] = Math.sin(i * 0.001 + epoch);
-      const steps = epoch * 4;
-      return {
-        formatVersion: 1,
-        meta: { id: `e${String(epoch).padStart(6, '0')}-s${String(steps).padStart(6, '0')}-${kind}`, runId, kind, epoch, step: steps, valLoss: 1 / (epoch + 1), sizeBytes: 0, createdAt: Date.now(), backend: 'cpu' },
-        config: { data: { dataset: 'spiral' }, model: { name: 'Custom', layers: [] }, train: { epochs: 10 } } as unknown as CheckpointRecord['config'],
-        notes: `notes at epoch ${epoch}`,
-        trainer: {
-          epoch,
-          step: steps,
-          batchInEpoch: 0,
-          order: null,
-          rng: [1, 2, 3, epoch],
-          stepLosses: new Float32Array(steps).fill(0.25),
-          history: [],
-          best: null,
-          trainTimeMs: epoch * 100,
-          optimizerStep: steps,
-        },
-        tensors: [
-          { name: '0.kernel', shape: [values], dtype: 'float32', data },
-          { name: '0.bias', shape: [2, 2], dtype: 'float32', data: new Float32Array([epoch, -1.5, 0, 3e-38]) },
-        ],
-      };
-    },
-    rawGet: (key) => run('readonly', (s) => s.get(key)),
-    rawPut: (key, value) => run('readwrite', (s) => s.put(value, key)).then(() => undefined),
-    rawKeys: () => run('readonly', (s) => s.getAllKeys()).then((keys) => keys.map(String)),
-    messages: [],
-  };
-}
+    }, `ckpt:bad:${b.id}`);
 
-async function openStore(page: Page): Promise<void> {
-  await page.addInitScript(installHelpers);
-  await page.goto('/');
-  await page.waitForFunction(() => Boolean((window as unknown as TestWindow).__tabTrainer?.checkpoints));
-}
-
-test.describe('checkpoint store in Chromium IndexedDB', () => {
-  test('save, list and load round-trip real Float32Array data', async ({ page }) => {
-    await openStore(page);
-    const result = await page.evaluate(async () => {
-      const c = window.__tabTrainer.checkpoints;
-      const saved = window.__ckptTest.makeRecord('run-rt', 3, 'manual', 100_003);
-      const { meta, deleted } = await c.saveCheckpoint(saved, { keepLast: 3 });
-      await c.setCurrentRun('run-rt');
-      const loaded = await c.loadCheckpoint('run-rt', meta.id, { tensors: [{ name: '0.kernel', shape: [100_003] }, { name: '0.bias', shape: [2, 2] }] });
-      const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
-      return {
-        meta,
-        deleted,
-        isFloat32: loaded.tensors[0].data instanceof Float32Array,
-        tensorsEqual: loaded.tensors.every((t, i) => same(t.data, saved.tensors[i].data)),
-        stepLossesEqual: same(loaded.trainer.stepLosses, saved.trainer.stepLosses),
-        notes: loaded.notes,
-        runs: (await c.listRuns()).map((m) => ({ runId: m.runId, latest: m.latest, ids: m.checkpoints.map((x) => x.id) })),
-        current: await c.getCurrentRun(),
-      };
-    });
-    expect(result.deleted).toEqual([]);
-    expect(result.meta.id).toBe('e000003-s000012-manual');
-    expect(result.meta.sizeBytes).toBeGreaterThan(400_000);
-    expect(result.isFloat32).toBe(true);
-    expect(result.tensorsEqual).toBe(true);
-    expect(result.stepLossesEqual).toBe(true);
-    expect(result.notes).toBe('notes at epoch 3');
-    expect(result.runs).toEqual([{ runId: 'run-rt', latest: 'e000003-s000012-manual', ids: ['e000003-s000012-manual'] }]);
-    expect(result.current).toBe('run-rt');
-
-    const afterDelete = await page.evaluate(async () => {
-      const c = window.__tabTrainer.checkpoints;
-      await c.deleteRun('run-rt');
-      return { runs: await c.listRuns(), current: await c.getCurrentRun(), keys: await window.__ckptTest.rawKeys(), manifest: await c.loadManifest('run-rt') };
-    });
-    expect(afterDelete).toEqual({ runs: [], current: null, keys: ['runs'], manifest: null });
-  });
-
-  test('retention keeps exactly K periodic + the latest best + the latest final over 10 saves', async ({ page }) => {
-    await openStore(page);
-    const result = await page.evaluate(async () => {
-      const c = window.__tabTrainer.checkpoints;
-      const kinds = ['periodic', 'best', 'periodic', 'periodic', 'best', 'periodic', 'periodic', 'periodic', 'periodic', 'final'] as const;
-      const deleted: string[] = [];
-      for (let i = 0; i < kinds.length; i++) {
-        deleted.push(...(await c.saveCheckpoint(window.__ckptTest.makeRecord('run-ret', i + 1, kinds[i], 1000), { keepLast: 3 })).deleted);
-      }
-      const manifest = await c.loadManifest('run-ret');
-      const keys = (await window.__ckptTest.rawKeys()).filter((k) => k.startsWith('ckpt:')).sort();
-      let missing = '';
-      await c.loadCheckpoint('run-ret', 'e000001-s000004-periodic').catch((e: Error) => (missing = e.name));
-      return { deleted, ids: manifest!.checkpoints.map((m) => m.id), latest: manifest!.latest, keys, missing };
-    });
-    const kept = ['e000005-s000020-best', 'e000007-s000028-periodic', 'e000008-s000032-periodic', 'e000009-s000036-periodic', 'e000010-s000040-final'];
-    expect(result.ids).toEqual(kept);
-    expect(result.latest).toBe('e000010-s000040-final');
-    expect(result.keys).toEqual(kept.map((id) => `ckpt:run-ret:${id}`));
-    expect(result.deleted.sort()).toEqual(['e000001-s000004-periodic', 'e000002-s000008-best', 'e000003-s000012-periodic', 'e000004-s000016-periodic', 'e000006-s000024-periodic']);
-    expect(result.missing).toBe('CorruptCheckpointError');
-  });
-
-  test('a corrupted latest checkpoint falls back to the previous one and says why', async ({ page }) => {
-    await openStore(page);
-    const result = await page.evaluate(async () => {
-      const c = window.__tabTrainer.checkpoints;
-      const t = window.__ckptTest;
-      for (let epoch = 1; epoch <= 3; epoch++) await c.saveCheckpoint(t.makeRecord('run-bad', epoch, 'periodic', 5000), { keepLast: 5 });
-      // epoch 3: a NaN in the weights; epoch 2: a tensor shorter than its shape.
-      const third = (await t.rawGet('ckpt:run-bad:e000003-s000012-periodic')) as CheckpointRecord;
-      third.tensors[0].data[7] = NaN;
-      await t.rawPut('ckpt:run-bad:e000003-s000012-periodic', third);
-      const second = (await t.rawGet('ckpt:run-bad:e000002-s000008-periodic')) as CheckpointRecord;
-      second.tensors[1].data = new Float32Array(3);
-      await t.rawPut('ckpt:run-bad:e000002-s000008-periodic', second);
-
-      const fallback = await c.loadLatestValid('run-bad');
-      let direct = { name: '', message: '' };
-      await c.loadCheckpoint('run-bad', 'e000003-s000012-periodic').catch((e: Error) => (direct = { name: e.name, message: e.message }));
-      // The caller's own check (e.g. against the model) can refuse a record too.
-      const refused = await c.loadLatestValid('run-bad', (r) => {
-        if (r.meta.epoch === 1) throw new Error('the model has 3 layers, this checkpoint 2');
-      }).catch((e: Error) => ({ name: e.name, message: e.message }));
-      return {
-        resumedEpoch: fallback?.record.meta.epoch,
-        skipped: fallback?.skipped.map((s) => ({ epoch: s.meta.epoch, reason: s.reason })),
-        direct,
-        refused,
-      };
-    });
-    expect(result.resumedEpoch).toBe(1);
-    expect(result.skipped).toEqual([
-      { epoch: 3, reason: 'tensor "0.kernel" holds NaN at index 7' },
-      { epoch: 2, reason: 'tensor "0.bias" holds 3 values, but its shape [2, 2] needs 4' },
+    const info = await resumeInfo(page, 'bad');
+    expect(info?.meta).toEqual(a);
+    expect(info?.skipped).toEqual([
+      { meta: e, reason: `tensor "${name0}" holds NaN at index 7` },
+      { meta: d, reason: `tensor "${name1}" holds ${size1 - 1} values, but its shape [${shape1.join(', ')}] needs ${size1}` },
+      { meta: c, reason: 'its format version is 2, and this app reads only version 1' },
+      { meta: b, reason: 'its data is missing from browser storage' },
     ]);
-    expect(result.direct.name).toBe('CorruptCheckpointError');
-    expect(result.direct.message).toContain('"e000003-s000012-periodic" (epoch 3) is unreadable: tensor "0.kernel" holds NaN at index 7');
-    expect(result.refused).toMatchObject({ name: 'CorruptCheckpointError' });
-    expect((result.refused as { message: string }).message).toContain('epoch 1 ("e000001-s000004-periodic"): the model has 3 layers, this checkpoint 2');
+
+    const direct = (id: string) => trainCheckpointed(page, config, { runId: 'bad', notes: '', resumeFrom: id }, { readout: false });
+    const nan = await direct(e.id);
+    expect(nan.error?.name).toBe('CorruptCheckpointError');
+    expect(nan.error?.message).toContain(`"${e.id}" (epoch ${e.epoch}) is unreadable: tensor "${name0}" holds NaN at index 7`);
+    expect((await direct(c.id)).error?.name).toBe('UnknownCheckpointVersionError');
+    const missing = await direct(b.id);
+    expect(missing.error?.name).toBe('CorruptCheckpointError');
+    expect(missing.error?.message).toContain('is missing from browser storage');
+    // A rejected resume changes nothing.
+    expect(await listCheckpoints(page, 'bad')).toEqual(listed);
+
+    // When nothing is readable, resumeInfo is null and resuming names every reason.
+    for (const m of listed.filter((x) => ![e, d, c, b].includes(x))) await tamperRecord(page, 'bad', m.id, 'record.trainer.rng = [0, 0, 0, 0];');
+    expect(await resumeInfo(page, 'bad')).toBeNull();
+    const none = await direct('latest');
+    expect(none.error?.name).toBe('CorruptCheckpointError');
+    expect(none.error?.message).toMatch(/^No checkpoint of run bad can be resumed: /);
+    expect(none.error?.message).toContain(`epoch ${a.epoch} ("${a.id}"): trainer.rng is all zero, which is not a valid generator state`);
   });
 
-  test('a save that does not fit throws StorageFullError and keeps the last good checkpoint', async ({ page }) => {
-    await openStore(page);
-    const cdp = await page.context().newCDPSession(page);
-    const origin = new URL(page.url()).origin;
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 50 * 1024 * 1024 });
-    try {
-      const result = await page.evaluate(async () => {
-        const c = window.__tabTrainer.checkpoints;
-        const t = window.__ckptTest;
-        const MB = 1024 * 1024 / 4; // float32 values per MiB
-        // 3 × 12 MiB fit in 50 MiB; a 20 MiB save fits only once the two older periodic ones are gone.
-        for (let epoch = 1; epoch <= 3; epoch++) await c.saveCheckpoint(t.makeRecord('run-full', epoch, 'periodic', 12 * MB), { keepLast: 5 });
-        const squeezed = await c.saveCheckpoint(t.makeRecord('run-full', 4, 'periodic', 20 * MB), { keepLast: 5 });
-        // 80 MiB cannot fit at all.
-        let error = { name: '', message: '', cause: '' };
-        await c
-          .saveCheckpoint(t.makeRecord('run-full', 5, 'periodic', 80 * MB), { keepLast: 5 })
-          .catch((e: Error) => (error = { name: e.name, message: e.message, cause: (e.cause as Error)?.name }));
-        const manifest = await c.loadManifest('run-full');
-        const latest = await c.loadLatestValid('run-full');
-        return {
-          squeezedDeleted: squeezed.deleted,
-          error,
-          ids: manifest!.checkpoints.map((m) => m.id),
-          resumedEpoch: latest?.record.meta.epoch,
-          skipped: latest?.skipped.length,
-          intact: latest?.record.tensors[0].data[12345] === Math.fround(Math.sin(12345 * 0.001 + 4)),
-        };
-      });
-      expect(result.squeezedDeleted).toEqual(['e000001-s000004-periodic', 'e000002-s000008-periodic']);
-      expect(result.error.name).toBe('StorageFullError');
-      expect(result.error.cause).toBe('QuotaExceededError');
-      expect(result.error.message).toBe(
-        'Browser storage is full: checkpoint at epoch 5 was not saved. The last good checkpoint (epoch 4) is kept. Delete old checkpoints or download them, then Save now.',
-      );
-      expect(result.ids).toEqual(['e000004-s000016-periodic']);
-      expect(result.resumedEpoch).toBe(4);
-      expect(result.skipped).toBe(0);
-      expect(result.intact).toBe(true);
-    } finally {
-      await cdp.send('Storage.overrideQuotaForOrigin', { origin });
-    }
-  });
-
-  test('one writer per run: a second tab gets the lock only after the first releases or closes', async ({ page }) => {
-    await openStore(page);
-    const second = await page.context().newPage();
-    await openStore(second);
-    const acquire = (p: Page) =>
-      p.evaluate(async () => {
-        window.__ckptTest.lock = await window.__tabTrainer.checkpoints.acquireRunLock('run-lock');
-        return window.__ckptTest.lock !== null;
-      });
-
-    expect(await acquire(page)).toBe(true);
-    expect(await acquire(second)).toBe(false);
-
-    // The second tab watches the run read-only and waits to take it over.
-    await second.evaluate(() => {
-      const c = window.__tabTrainer.checkpoints;
-      c.openProgressChannel('run-lock').subscribe((m) => window.__ckptTest.messages.push(m));
-      void c.waitForRunLock('run-lock').then((lock) => (window.__ckptTest.lock = lock));
+  test('closing the tab that trains a run releases its lock to another tab', async ({ page, context }) => {
+    await openApp(page);
+    let firstSaved!: () => void;
+    const saved = new Promise<void>((r) => (firstSaved = r));
+    await page.exposeFunction('__report', (m: { type: string; event?: { saved?: unknown } }) => {
+      if (m.type === 'checkpoint' && m.event?.saved) firstSaved();
     });
-    await page.evaluate(() => {
-      const channel = window.__tabTrainer.checkpoints.openProgressChannel('run-lock');
-      channel.publish({ type: 'progress', progress: { type: 'progress', epoch: 2, epochs: 10, step: 40, stepsPerEpoch: 20, losses: [0.5], samplesPerSec: 1000, etaSec: 8, learningRate: 0.01, state: 'training', numTensors: 12 } });
-      channel.publish({ type: 'released' });
-      channel.close();
-    });
-    await expect.poll(() => second.evaluate(() => window.__ckptTest.messages.map((m) => (m as { type: string }).type))).toEqual(['progress', 'released']);
-    expect(await second.evaluate(() => window.__ckptTest.lock)).toBeNull();
+    const config = withCheckpoints(wideRun({ epochs: 40, units: 128 }), { saveEveryEpochs: 1, keepLast: 2 });
+    void trainCheckpointed(page, config, { runId: 'tab', notes: '' }, { report: true, readout: false }).catch(() => {});
+    await saved;
 
-    await page.evaluate(() => window.__ckptTest.lock!.release());
-    await expect.poll(() => second.evaluate(() => window.__ckptTest.lock !== null)).toBe(true);
-    expect(await acquire(page)).toBe(false);
-
-    // Closing the holder's tab frees the lock too.
-    const third = await page.context().newPage();
-    await openStore(third);
-    await third.evaluate(() => {
-      void window.__tabTrainer.checkpoints.waitForRunLock('run-lock').then((lock) => (window.__ckptTest.lock = lock));
-    });
-    await second.close();
-    await expect.poll(() => third.evaluate(() => window.__ckptTest.lock != null)).toBe(true);
+    const second = await context.newPage();
+    await openApp(second);
+    expect((await resumeInfo(second, 'tab'))?.lockedElsewhere).toBe(true);
+    await page.close(); // its worker goes with it, and the Web Lock with the worker
+    await expect.poll(async () => (await resumeInfo(second, 'tab'))?.lockedElsewhere).toBe(false);
+    const info = (await resumeInfo(second, 'tab'))!;
+    const takeover = await trainCheckpointed(second, config, { runId: 'tab', notes: '', resumeFrom: 'latest' }, { stopAtEpoch: info.meta.epoch + 1, readout: false });
+    expect(takeover.state).toBe('stopped');
+    expect(takeover.events.find((e) => e.resumed)?.resumed?.meta).toEqual(info.meta);
   });
 });

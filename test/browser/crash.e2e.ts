@@ -1,0 +1,159 @@
+/**
+ * A crashed browser costs at most one checkpoint interval. A persistent Chromium profile trains a
+ * run; the browser's main process is SIGKILLed at seeded random moments (right after a commit,
+ * during a checkpoint write, mid-epoch), then relaunched with the same profile. Every checkpoint
+ * whose 'saved' event reached the test must survive, the latest must validate, and resuming must
+ * continue the same loss curve as an uninterrupted run, bit for bit on cpu.
+ */
+import { test, expect, chromium, type BrowserContext, type Page } from '@playwright/test';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumArgs, chromiumPath } from '../../playwright.config';
+import type { CheckpointMeta } from '../../src/shared/checkpoint';
+import type { CheckpointEvent } from '../../src/shared/engine-api';
+import { openApp, resumeInfo, trainCheckpointed, wideRun, withCheckpoints } from './engine-harness';
+
+const SEED = Number(process.env.CRASH_SEED ?? 20260611);
+const KILLS = 6;
+const RUN = 'crash';
+type Mode = 'after-saved' | 'during-write' | 'mid-epoch';
+
+/** mulberry32: a small seeded generator, so a failing schedule can be replayed with CRASH_SEED. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Pids of the Chromium processes using `dir` as profile; the main one has no --type= switch. */
+function chromiumPids(dir: string): { main: number[]; all: number[] } {
+  const main: number[] = [];
+  const all: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmd: string[];
+    try {
+      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (!cmd.includes(`--user-data-dir=${dir}`)) continue;
+    all.push(Number(entry));
+    if (!cmd.some((a) => a.startsWith('--type='))) main.push(Number(entry));
+  }
+  return { main, all };
+}
+
+async function launch(dir: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: chromiumPath,
+    args: ['--headless=new', ...chromiumArgs],
+    headless: true,
+    baseURL: 'http://127.0.0.1:4173',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await openApp(page);
+  return { context, page };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('SIGKILLed browser: every committed checkpoint survives and the run resumes on the same curve', async ({ page: straightPage }) => {
+  test.setTimeout(300_000);
+  // ~0.15M parameters: an Adam checkpoint is ~1.8 MB; an epoch (15 steps) takes about half a second on cpu.
+  const config = withCheckpoints(wideRun({ epochs: 12, units: 384 }), { saveEveryEpochs: 1, keepLast: 2 });
+  await openApp(straightPage);
+  const straight = (await trainCheckpointed(straightPage, config, { runId: 'straight', notes: '' }, { readout: 'digest' })).readout!;
+  expect(straight.epoch).toBe(12);
+  const spe = straight.step / 12;
+
+  const random = seeded(SEED);
+  const modes: Mode[] = ['during-write', 'during-write', 'after-saved', 'after-saved', 'mid-epoch', 'mid-epoch'];
+  for (let i = modes.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [modes[i], modes[j]] = [modes[j], modes[i]];
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'tab-trainer-crash-'));
+  const seen: { committed: CheckpointMeta | null } = { committed: null }; // newest checkpoint whose 'saved' event reached the test
+  const log: string[] = [];
+  let duringWrite = 0;
+  try {
+    for (let cycle = 0; cycle <= KILLS; cycle++) {
+      const { context, page } = await launch(dir);
+      const info = await resumeInfo(page, RUN);
+      const committed = seen.committed;
+      if (committed) {
+        expect(info, `cycle ${cycle}: a checkpoint survives`).not.toBeNull();
+        expect(info!.skipped, `cycle ${cycle}: nothing unreadable`).toEqual([]);
+        expect(info!.meta.step, `cycle ${cycle}: no committed checkpoint lost`).toBeGreaterThanOrEqual(committed.step);
+        expect(info!.meta.step % spe, 'an epoch-end checkpoint').toBe(0);
+        // The stored curve is the uninterrupted run's curve, exactly.
+        expect(info!.stepLosses).toEqual(straight.stepLosses.slice(0, info!.meta.step));
+        expect(info!.history).toEqual(straight.history.slice(0, info!.meta.epoch));
+      }
+      const options = { runId: RUN, notes: '', ...(info ? { resumeFrom: 'latest' } : {}) };
+
+      if (cycle === KILLS) {
+        const final = await trainCheckpointed(page, config, options, { readout: 'digest' });
+        expect(final.state).toBe('finished');
+        expect(final.events.find((e) => e.resumed)?.resumed?.meta).toEqual(info!.meta);
+        expect(final.readout!.stepLosses).toEqual(straight.stepLosses);
+        expect(final.readout!.history).toEqual(straight.history);
+        expect(final.readout!.rng).toEqual(straight.rng);
+        expect(final.readout!.digests).toEqual(straight.digests);
+        log.push(`final: resumed at epoch ${info!.meta.epoch}, finished bit-identical`);
+        await context.close();
+        break;
+      }
+
+      const mode = modes[cycle];
+      const delay = mode === 'mid-epoch' ? 100 + random() * 400 : mode === 'during-write' ? random() * 250 : random() * 60;
+      const startEpoch = info?.meta.epoch ?? 0;
+      let writing = false; // an epoch ended and its checkpoint has not committed yet
+      let fire!: () => void;
+      const trigger = new Promise<void>((r) => (fire = r));
+      await page.exposeFunction('__report', (m: { type: string; epoch?: number; event?: CheckpointEvent }) => {
+        if (m.type === 'epoch') {
+          writing = true;
+          if (mode !== 'after-saved' && m.epoch! > startEpoch) void sleep(delay).then(fire); // mid-epoch: into the next epoch
+        } else if (m.event?.saved) {
+          writing = false;
+          if (!seen.committed || m.event.saved.step > seen.committed.step) seen.committed = m.event.saved;
+          if (mode === 'after-saved' && m.event.saved.epoch > startEpoch) void sleep(delay).then(fire);
+        }
+      });
+      const training = trainCheckpointed(page, config, options, { report: true, readout: false }).catch((e: Error) => e);
+      const outcome = await Promise.race([trigger.then(() => 'kill' as const), training.then(() => 'ended' as const)]);
+      expect(outcome, `cycle ${cycle}: the run was still going when the kill was due`).toBe('kill');
+
+      const wasWriting = writing;
+      const { main } = chromiumPids(dir);
+      expect(main).toHaveLength(1);
+      process.kill(main[0], 'SIGKILL');
+      for (const pid of chromiumPids(dir).all) {
+        try {
+          process.kill(pid, 'SIGKILL'); // the rest of the browser dies with it, as in a real crash
+        } catch {
+          // already gone
+        }
+      }
+      if (wasWriting) duringWrite++;
+      log.push(`kill ${cycle + 1}: ${mode} +${delay.toFixed(0)} ms, resumed from epoch ${startEpoch}, committed epoch ${seen.committed?.epoch ?? '-'}${wasWriting ? ', write in flight' : ''}`);
+      await Promise.race([context.close().catch(() => {}), sleep(10_000)]);
+      await training;
+      for (let t = 0; t < 50 && chromiumPids(dir).all.length > 0; t++) await sleep(100);
+    }
+  } finally {
+    console.log(`crash test (seed ${SEED}):\n  ${log.join('\n  ')}`);
+    for (const pid of chromiumPids(dir).all) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(log.filter((l) => l.startsWith('kill'))).toHaveLength(KILLS);
+  expect(duringWrite, 'kills while a checkpoint write was in flight').toBeGreaterThanOrEqual(1);
+});
