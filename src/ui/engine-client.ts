@@ -1,6 +1,9 @@
 /**
  * The one place that creates the training worker. The UI sees the engine only through this
  * Comlink proxy, typed by the shared EngineApi (never by importing engine code).
+ *
+ * `engine` is a stable handle that forwards to the current worker, so modules may keep it while
+ * `restartEngine()` replaces a crashed worker (or one whose GPU device was lost) with a fresh one.
  */
 import * as Comlink from 'comlink';
 import type { EngineApi } from '../shared/engine-api';
@@ -14,13 +17,64 @@ declare global {
   }
 }
 
-function createEngine(): Engine {
-  const worker = new Worker(new URL('../engine/worker.ts', import.meta.url), { type: 'module' });
-  worker.addEventListener('error', (e) => console.error('Training worker failed:', e.message, e));
-  return Comlink.wrap<EngineApi>(worker);
+/** The worker died (an uncaught error reached its global scope): its pending calls will never answer. */
+export class WorkerCrashedError extends Error {
+  override readonly name = 'WorkerCrashedError';
 }
 
-export const engine: Engine = createEngine();
+let worker: Worker;
+let remote: Engine;
+let crashListeners: ((e: WorkerCrashedError) => void)[] = [];
+
+function startWorker(): void {
+  worker = new Worker(new URL('../engine/worker.ts', import.meta.url), { type: 'module' });
+  const mine = worker;
+  worker.addEventListener('error', async (e) => {
+    console.error('Training worker failed:', e.message, e);
+    // An uncaught error in a callback does not end a worker: only restart one that stopped answering.
+    if (await answers(mine)) return;
+    const error = new WorkerCrashedError(`The training worker crashed (${e.message || 'no message'}).`);
+    for (const listener of crashListeners) listener(error);
+  });
+  remote = Comlink.wrap<EngineApi>(worker);
+}
+
+/** Whether `w` (still the current worker) answers a trivial call within a few seconds. */
+async function answers(w: Worker): Promise<boolean> {
+  if (w !== worker) return true; // already replaced
+  const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), CRASH_PING_MS));
+  return Promise.race([remote.numTensors().then(() => true, () => false), timeout]);
+}
+/** A training step answers in well under this, even on SwiftShader WebGPU. */
+const CRASH_PING_MS = 5000;
+
+/** Terminates the current worker and starts a fresh one; `engine` forwards to it from now on. */
+export function restartEngine(): void {
+  remote[Comlink.releaseProxy]();
+  worker.terminate();
+  crashListeners = [];
+  startWorker();
+  window.__tabTrainer = { engine, proxy };
+}
+
+/**
+ * Rejects when the current worker reports a crash, so a caller can race it against a call that
+ * would otherwise never settle. `dispose` stops listening.
+ */
+export function workerCrash(): { crashed: Promise<never>; dispose: () => void } {
+  let listener: (e: WorkerCrashedError) => void = () => {};
+  const crashed = new Promise<never>((_, reject) => (listener = reject));
+  crashed.catch(() => {}); // only the race that awaits it reports the crash
+  crashListeners.push(listener);
+  return { crashed, dispose: () => (crashListeners = crashListeners.filter((l) => l !== listener)) };
+}
+
+startWorker();
+
+// Only property reads are forwarded: every use of the engine is `engine.method(...)`.
+export const engine: Engine = new Proxy({} as Engine, {
+  get: (_target, prop) => (prop === 'then' ? undefined : Reflect.get(remote, prop)),
+});
 export const proxy = Comlink.proxy;
 
 window.__tabTrainer = { engine, proxy };

@@ -31,3 +31,29 @@ export function formatLoss(x: number): string {
 export function formatShape(shape: readonly number[]): string {
   return shape.join('×');
 }
+
+/** 1536 → "1.5 KB", 3e9 → "2.8 GB" (binary units, as browsers report quota). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** How long ago `timeMs` was: "just now", "3 min ago", "2 h ago", or the date. */
+export function formatAgo(timeMs: number, nowMs = Date.now()): string {
+  const sec = Math.max(0, (nowMs - timeMs) / 1000);
+  if (sec < 60) return 'just now';
+  if (sec < 3600) return `${Math.floor(sec / 60)} min ago`;
+  if (sec < 86400) return `${Math.floor(sec / 3600)} h ago`;
+  return new Date(timeMs).toLocaleString();
+}
+
+/** Clock time of `timeMs`, e.g. "14:03:27". */
+export function formatTime(timeMs: number): string {
+  return new Date(timeMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}

@@ -15,13 +15,24 @@ const KEY = 'notebook';
 const SAVE_DELAY_MS = 300; // coalesces typing into one write
 const PREVIEW_DELAY_MS = 250; // waits for the user to finish typing a number
 
+const DEFAULT_TITLE = 'notebook';
 const DEFAULT_NOTES = '# My experiment\n\nTry the **spiral** with a *Tiny MLP*, then make it harder.';
 
 export function isPresetName(name: string): name is PresetName {
   return (PRESET_NAMES as readonly string[]).includes(name);
 }
 
+/** A fresh id for a run's checkpoints, e.g. "run-m2x1k9-4f7a". */
+export function newRunId(): string {
+  return `run-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 4)}`;
+}
+
 export class Notebook {
+  /** The run whose checkpoints Train autosaves and Resume continues. */
+  runId = $state(newRunId());
+  /** Names downloaded files. */
+  title = $state(DEFAULT_TITLE);
+  autoResume = $state(false);
   notes = $state(DEFAULT_NOTES);
   data = $state<DataConfig>({ ...DEFAULT_DATA });
   model = $state<ModelSpec>(presetModel('Tiny MLP', [2]));
@@ -72,8 +83,25 @@ export class Notebook {
     $effect(() => () => window.removeEventListener('pagehide', onPageHide));
   }
 
+  /** True once the saved notebook (and so its runId) is restored. */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
   applyPreset(name: PresetName): void {
     this.model = presetModel(name, this.preview?.inputShape ?? [2]);
+  }
+
+  /**
+   * Switches the notebook to another stored run (an uploaded bundle): its settings and notes become
+   * the notebook's, so Resume continues it exactly.
+   */
+  adoptRun(runId: string, config: RunConfig, notes: string): void {
+    this.runId = runId;
+    this.data = structuredClone(config.data);
+    this.model = structuredClone(config.model);
+    this.train = { ...structuredClone(config.train), backend: this.train.backend };
+    this.notes = notes;
   }
 
   /** What the Train button sends: plain data (proxies cannot cross to the worker). */
@@ -85,6 +113,9 @@ export class Notebook {
   #record(): NotebookRecord {
     return {
       version: RECORD_VERSION,
+      runId: this.runId,
+      title: this.title,
+      autoResume: this.autoResume,
       notes: this.notes,
       data: $state.snapshot(this.data),
       model: $state.snapshot(this.model),
@@ -111,6 +142,9 @@ export class Notebook {
           console.warn('Saved notebook unreadable:', record, stored);
           this.notice = `The saved notebook could not be read (${record}), so it starts from the defaults.`;
         } else {
+          if (record.runId) this.runId = record.runId;
+          this.title = record.title ?? DEFAULT_TITLE;
+          this.autoResume = record.autoResume ?? false;
           this.notes = record.notes;
           this.data = record.data;
           this.model = record.model;

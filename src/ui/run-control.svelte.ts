@@ -1,0 +1,245 @@
+/**
+ * What the Train and Checkpoints cells do with the notebook's run: train fresh, resume (latest, a
+ * chosen checkpoint, or N more epochs), start over, follow another tab that trains the same run and
+ * take over from it, and recover from a lost GPU device or a crashed worker by resuming in a fresh
+ * worker. Create it while a component initialises: it starts its own effects.
+ */
+import type { CheckpointMeta } from '../shared/checkpoint';
+import type { CheckpointEvent, RemoteRunEvent, RunOptions } from '../shared/engine-api';
+import { Checkpoints } from './checkpoints.svelte';
+import { proxy, restartEngine, type Engine } from './engine-client';
+import { takeUploadedWeights, uploads } from './files.svelte';
+import { formatInt } from './format';
+import { diffLayers } from './model-diff';
+import { newRunId, type Notebook } from './notebook.svelte';
+import type { Run } from './run.svelte';
+
+const RECOVERABLE = ['GpuDeviceLostError', 'WorkerCrashedError'];
+const HANDLED = ['RunLockedError']; // shown as "Training in another tab", not as a failure
+const MAX_RECOVERIES = 3; // in a row without a completed run: past that the failure is shown
+const LOCK_POLL_MS = 3000; // a tab closed mid-run sends no 'released'; its lock goes, though
+
+export class RunControl {
+  readonly checkpoints: Checkpoints;
+  /** Another tab trains this run: the notebook is read-only and shows that tab's progress. */
+  remote = $state(false);
+  /** That tab released the run: this one may take over. */
+  released = $state(false);
+  /** A one-off message: a recovery, skipped checkpoints. */
+  notice = $state<string | null>(null);
+  /** The Start fresh confirmation is open. */
+  confirmingFresh = $state(false);
+
+  /** Layers where the stored run's model differs from the Model cell (empty when they agree). */
+  modelDiff = $derived.by(() => {
+    const info = this.checkpoints.info;
+    return info ? diffLayers(info.config.model.layers, this.notebook.model.layers) : [];
+  });
+  readOnly = $derived(this.remote);
+
+  readonly notebook: Notebook;
+  readonly run: Run;
+  #engine: Engine;
+  #recoveries = 0;
+  #recovering: string | null = null;
+  #autoResume = $state(false);
+  #lockPoll: ReturnType<typeof setInterval> | undefined;
+
+  constructor(engine: Engine, notebook: Notebook, run: Run) {
+    this.#engine = engine;
+    this.notebook = notebook;
+    this.run = run;
+    this.checkpoints = new Checkpoints(engine, () => this.notebook.runId);
+    $effect(() => {
+      if (!notebook.loaded) return;
+      void notebook.runId; // reopen when the run changes (an uploaded bundle was adopted)
+      void this.#open();
+    });
+    $effect(() => {
+      if (this.#autoResume && notebook.blocker === null && this.modelDiff.length === 0) {
+        this.#autoResume = false;
+        void this.resume();
+      }
+    });
+    const onHidden = () => {
+      // Best effort: the tab may be closed next, and a save at the next step boundary is cheap.
+      if (document.visibilityState === 'hidden' && run.active && !this.remote) void this.saveNow();
+    };
+    document.addEventListener('visibilitychange', onHidden);
+    $effect(() => () => document.removeEventListener('visibilitychange', onHidden));
+  }
+
+  /**
+   * The Train button: after a state_dict upload, a new run from those weights (the old run's
+   * checkpoints stay stored); else resume an interrupted run; else train from scratch.
+   */
+  async trainOrResume(): Promise<void> {
+    if (uploads.weights && this.checkpoints.info) {
+      this.#switchRun(newRunId());
+      return this.#train({ weightsFrom: takeUploadedWeights() });
+    }
+    if (this.checkpoints.resumable) return this.resume();
+    if (this.checkpoints.info) this.confirmingFresh = true; // a finished run: Start fresh replaces it
+    else await this.#train({ weightsFrom: takeUploadedWeights() });
+  }
+
+  async resume(from = 'latest', extraEpochs?: number): Promise<void> {
+    if (this.modelDiff.length > 0) return; // the cell shows the difference and the way out
+    await this.#train({ resumeFrom: from, extraEpochs });
+  }
+
+  /** Deletes the run's checkpoints, then trains a new run from scratch. */
+  async startFresh(): Promise<void> {
+    this.confirmingFresh = false;
+    const old = this.notebook.runId;
+    try {
+      await this.#engine.deleteRun(old);
+    } catch (e) {
+      console.error(`Deleting the checkpoints of run ${old} failed; they stay in storage:`, e);
+    }
+    this.#switchRun(newRunId());
+    await this.#train({});
+  }
+
+  /** Fine-tuning: a new run that starts from a stored checkpoint's weights. */
+  async loadWeights(meta: CheckpointMeta): Promise<void> {
+    this.#switchRun(newRunId());
+    await this.#train({ weightsFrom: { runId: meta.runId, checkpointId: meta.id } });
+  }
+
+  adoptCheckpointModel(): void {
+    const info = this.checkpoints.info;
+    if (info) this.notebook.model = structuredClone(info.config.model);
+  }
+
+  async saveNow(): Promise<void> {
+    try {
+      await this.#engine.saveNow();
+    } catch (e) {
+      console.error('Save now failed:', e);
+    }
+    if (!this.run.active) await this.checkpoints.refresh();
+  }
+
+  /** After the other tab released the run: check it is free, then continue it here. */
+  async takeOver(): Promise<void> {
+    await this.checkpoints.refresh();
+    const info = this.checkpoints.info;
+    if (info?.lockedElsewhere) {
+      this.released = false;
+      return;
+    }
+    this.remote = false;
+    this.released = false;
+    if (info) this.#showStored();
+    if (this.checkpoints.resumable) await this.resume();
+  }
+
+  async #open(): Promise<void> {
+    this.notice = null;
+    await this.checkpoints.refresh();
+    const info = this.checkpoints.info;
+    if (!info || this.run.active) return;
+    this.#showStored();
+    const s = info.skipped[0];
+    if (s) this.notice = `Latest checkpoint (epoch ${s.meta.epoch}) is unreadable: ${s.reason}. Resumes from epoch ${info.meta.epoch}.`;
+    if (info.lockedElsewhere) void this.#watch();
+    else if (this.notebook.autoResume && this.checkpoints.resumable) this.#autoResume = true;
+  }
+
+  #showStored(): void {
+    const info = this.checkpoints.info;
+    if (!info) return;
+    const batches = Math.ceil((this.notebook.preview?.trainSize ?? 0) / info.config.train.batchSize);
+    const stepsPerEpoch = batches > 0 ? batches : Math.max(1, Math.round(info.meta.step / Math.max(1, info.meta.epoch)));
+    this.run.regression = this.notebook.preview?.kind === 'regression';
+    this.run.restore(info.history, info.stepLosses, { epoch: info.meta.epoch, epochs: info.config.train.epochs, step: info.meta.step, stepsPerEpoch });
+  }
+
+  #switchRun(runId: string): void {
+    this.checkpoints.clear();
+    this.notice = null;
+    this.notebook.runId = runId;
+  }
+
+  async #train(extra: Partial<RunOptions>): Promise<void> {
+    const backend = this.run.forcedBackend ?? this.notebook.train.backend;
+    const options: RunOptions = { runId: this.notebook.runId, notes: this.notebook.notes, ...extra };
+    const error = await this.run.train({
+      config: this.notebook.runConfig(backend),
+      regression: this.notebook.preview?.kind === 'regression',
+      options,
+      onCheckpoint: (e) => this.#onCheckpoint(e),
+      recoverable: this.#recoveries < MAX_RECOVERIES ? [...HANDLED, ...RECOVERABLE] : HANDLED,
+    });
+    if (error?.name === 'RunLockedError') return this.#watch();
+    if (error && RECOVERABLE.includes(error.name) && !this.run.error) return this.#recover(error);
+    if (!error) this.#recoveries = 0;
+    await this.checkpoints.refresh();
+  }
+
+  #onCheckpoint(e: CheckpointEvent): void {
+    this.checkpoints.onEvent(e);
+    if (!e.resumed) return;
+    const { meta, skipped } = e.resumed;
+    this.run.truncate(meta.epoch, meta.step);
+    if (this.#recovering) this.notice = `${this.#recovering}; resumed from epoch ${meta.epoch} in a fresh worker.`;
+    else if (skipped[0]) this.notice = `Latest checkpoint (epoch ${skipped[0].meta.epoch}) is unreadable: ${skipped[0].reason}. Resumed from epoch ${meta.epoch}.`;
+    else this.notice = `Resumed from epoch ${meta.epoch} (${meta.kind} checkpoint, step ${formatInt(meta.step)}).`;
+    this.#recovering = null;
+  }
+
+  async #recover(error: Error): Promise<void> {
+    this.#recoveries++;
+    console.warn('Restarting the training worker after:', error);
+    this.#recovering = error.name === 'GpuDeviceLostError' ? 'The GPU device was lost' : 'The training worker crashed';
+    restartEngine();
+    await this.checkpoints.refresh();
+    if (this.checkpoints.info) return this.#train({ resumeFrom: 'latest' });
+    this.notice = `${this.#recovering} before the first checkpoint; started again from scratch in a fresh worker.`;
+    this.#recovering = null;
+    await this.#train({});
+  }
+
+  async #watch(): Promise<void> {
+    if (this.remote) return;
+    this.remote = true;
+    this.released = false;
+    const runId = this.notebook.runId;
+    await this.checkpoints.refresh();
+    this.#showStored();
+    this.run.state = 'training';
+    const onEvent = (e: RemoteRunEvent) => {
+      if (e.type === 'progress') this.run.showRemote(e.progress);
+      else if (e.type === 'checkpoint') void this.checkpoints.refresh();
+      else this.#released();
+    };
+    this.#lockPoll = setInterval(async () => {
+      const info = await this.#engine.resumeInfo(runId).catch(() => null);
+      if (info && !info.lockedElsewhere) this.#released();
+    }, LOCK_POLL_MS);
+    try {
+      await this.#engine.watchRun(runId, proxy(onEvent));
+      this.#released();
+    } catch (e) {
+      console.error(`Following run ${runId} in the other tab failed:`, e);
+    } finally {
+      clearInterval(this.#lockPoll);
+    }
+  }
+
+  #released(): void {
+    if (!this.remote || this.released) return;
+    this.released = true;
+    clearInterval(this.#lockPoll);
+    if (this.run.active) this.run.state = 'stopped';
+    void this.checkpoints.refresh();
+  }
+}
+
+/** "epoch 25/50 · step 12,000 · best val loss 0.3961 (epoch 22)". */
+export function describeStoredRun(info: NonNullable<Checkpoints['info']>, formatLoss: (x: number) => string): string {
+  const parts = [`epoch ${info.meta.epoch}/${info.config.train.epochs}`, `step ${formatInt(info.meta.step)}`];
+  if (info.best) parts.push(`best val loss ${formatLoss(info.best.valLoss)} (epoch ${info.best.epoch})`);
+  return parts.join(' · ');
+}

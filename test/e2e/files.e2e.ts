@@ -1,0 +1,269 @@
+/**
+ * Checkpoints as files, end to end: downloads checked by the real PyTorch (test/python/check_download.py),
+ * uploads of PyTorch-made state_dicts and of a malicious pickle, export → import → exact resume,
+ * and the "Continue in PyTorch" code. Runs on the CPU backend (forced by URL) for speed and
+ * bit-exact losses.
+ */
+import { test, expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const PYTHON = '/usr/bin/python3';
+const CHECK = 'test/python/check_download.py';
+const MALICIOUS = 'test/fixtures/torch/malicious_os_system.pt';
+
+/** Runs check_download.py; a failed check fails the test with Python's own message. */
+function python(mode: string, path: string): Record<string, unknown> {
+  let out: string;
+  try {
+    out = execFileSync(PYTHON, [CHECK, mode, path], { encoding: 'utf8' });
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`check_download.py ${mode} ${path} failed: ${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });
+  }
+  return JSON.parse(out) as Record<string, unknown>;
+}
+
+function scratch(): string {
+  return mkdtempSync(join(tmpdir(), 'tab-trainer-files-'));
+}
+
+async function setUpSpiral(page: Page, epochs: number) {
+  await page.goto('/?backend=cpu');
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Spiral (2D)' });
+  await page.getByLabel('Preset', { exact: true }).selectOption('Tiny MLP');
+  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
+  await expect(page.getByText('Total parameters: 371')).toBeVisible();
+}
+
+async function train(page: Page, epochs: number) {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const progress = page.getByRole('progressbar', { name: 'Training progress' });
+  await expect(progress).toHaveAttribute('aria-valuenow', String(epochs), { timeout: 150_000 });
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+}
+
+async function stepLosses(page: Page): Promise<number[]> {
+  return page.evaluate(async () => (await window.__tabTrainer!.engine.readState()).stepLosses);
+}
+
+const trainCell = (page: Page) => page.getByRole('region', { name: 'Train', exact: true });
+const checkpointsCell = (page: Page) => page.getByRole('region', { name: 'Checkpoints', exact: true });
+/** One table row per stored checkpoint (the empty-list row has no buttons). */
+const checkpointRows = (page: Page) =>
+  checkpointsCell(page).getByRole('row').filter({ has: page.getByRole('button', { name: /^Resume from here/ }) });
+const uploadInput = (page: Page) => page.getByLabel('Upload checkpoint');
+
+async function downloadFrom(page: Page, click: () => Promise<void>, dir: string) {
+  const [download] = await Promise.all([page.waitForEvent('download'), click()]);
+  const path = join(dir, download.suggestedFilename());
+  await download.saveAs(path);
+  return { name: download.suggestedFilename(), path };
+}
+
+test('downloads a checkpoint and weights that PyTorch loads', async ({ page }) => {
+  const dir = scratch();
+  await setUpSpiral(page, 3);
+  await train(page, 3);
+  const cell = trainCell(page);
+
+  const bundle = await downloadFrom(page, () => cell.getByRole('button', { name: 'Download checkpoint' }).click(), dir);
+  expect(bundle.name).toBe('notebook-epoch3.pt');
+  const checked = python('bundle', bundle.path);
+  expect(checked).toMatchObject({ epoch: 3, output_shape: [1, 3] });
+  expect(checked.keys).toEqual(expect.arrayContaining(['model_state_dict', 'optimizer_state_dict', 'epoch', 'global_step', 'config']));
+  expect(checked.global_step).toBe(await page.evaluate(async () => (await window.__tabTrainer!.engine.readState()).step));
+
+  await cell.getByRole('button', { name: 'Format', exact: true }).click();
+  const weights = await downloadFrom(page, () => cell.getByRole('button', { name: 'Download weights (.pt)' }).click(), dir);
+  expect(weights.name).toBe('notebook-epoch3-weights.pt');
+  expect(python('weights-pt', weights.path).state_dict).toEqual(['0.bias', '0.weight', '2.bias', '2.weight', '4.bias', '4.weight']);
+
+  await cell.getByRole('button', { name: 'Format', exact: true }).click();
+  const st = await downloadFrom(page, () => cell.getByRole('button', { name: 'Download weights (.safetensors)' }).click(), dir);
+  expect(st.name).toBe('notebook-epoch3-weights.safetensors');
+  expect(python('safetensors', st.path).state_dict).toHaveLength(6);
+});
+
+test('trains on from a PyTorch state_dict and refuses one of another shape', async ({ page, browser }) => {
+  const dir = scratch();
+  const good = join(dir, 'torch_tiny_mlp.pt');
+  const bad = join(dir, 'torch_wrong_shape.pt');
+  python('make', good);
+  python('make-bad', bad);
+  await setUpSpiral(page, 2);
+  await uploadInput(page).setInputFiles(good);
+  await expect(page.getByText('Loaded weights from torch_tiny_mlp.pt (6 tensors, 371 parameters) into the current model. Press Train to train on from them.')).toBeVisible();
+  await train(page, 2);
+  const tuned = await stepLosses(page);
+
+  // The same settings from seed 1's initial weights, in a browser that saw no upload.
+  const context = await browser.newContext();
+  const other = await context.newPage();
+  await setUpSpiral(other, 2);
+  await train(other, 2);
+  const fresh = await stepLosses(other);
+  await context.close();
+  expect(tuned).toHaveLength(fresh.length);
+  expect(tuned[0]).not.toBe(fresh[0]); // the first step already ran on torch's weights
+
+  await uploadInput(page).setInputFiles(bad);
+  const alert = checkpointsCell(page).getByRole('alert');
+  await expect(alert).toContainText('size mismatch for 2.weight: copying a param with shape torch.Size([8, 16]) from checkpoint');
+  await expect(alert).toContainText(/nothing was loaded/i);
+  await expect(page.getByText(/^Loaded weights from/)).toHaveCount(0);
+  await expect(page.getByLabel('Preset', { exact: true })).toHaveValue('Tiny MLP');
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+});
+
+test('an upload after a finished run trains a new run from the uploaded weights', async ({ page, browser }) => {
+  const dir = scratch();
+  const good = join(dir, 'torch_tiny_mlp.pt');
+  python('make', good);
+  // Reference: the same upload into a fresh notebook, then Train.
+  const context = await browser.newContext();
+  const ref = await context.newPage();
+  await setUpSpiral(ref, 2);
+  await uploadInput(ref).setInputFiles(good);
+  await train(ref, 2);
+  const expected = await stepLosses(ref);
+  await context.close();
+
+  await setUpSpiral(page, 2);
+  await train(page, 2);
+  const own = await stepLosses(page);
+  await uploadInput(page).setInputFiles(good);
+  await expect(page.getByText(/^Loaded weights from torch_tiny_mlp\.pt/)).toBeVisible();
+  await page.getByRole('button', { name: 'Train', exact: true }).click(); // not "Resume training", no Start fresh dialog
+  await expect.poll(() => stepLosses(page), { timeout: 120_000 }).toEqual(expected);
+  expect(expected).not.toEqual(own);
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+});
+
+test('a file dropped anywhere on the page is uploaded', async ({ page }) => {
+  const path = join(scratch(), 'dropped.pt');
+  python('make', path);
+  await setUpSpiral(page, 2);
+  const bytes = [...readFileSync(path)];
+  const drag = await page.evaluateHandle((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(data)], 'dropped.pt'));
+    return dt;
+  }, bytes);
+  const notes = page.getByRole('region', { name: 'Notes', exact: true });
+  await notes.dispatchEvent('dragover', { dataTransfer: drag });
+  await expect(page.getByText('Drop a checkpoint (.pt, .pth, .bin, .safetensors) to upload it')).toBeVisible();
+  await notes.dispatchEvent('drop', { dataTransfer: drag });
+  await expect(page.getByText('Drop a checkpoint')).toHaveCount(0);
+  await expect(page.getByText('Loaded weights from dropped.pt (6 tensors, 371 parameters) into the current model.', { exact: false })).toBeVisible();
+});
+
+test('refuses a pickle that would run code and keeps the checkpoints', async ({ page }) => {
+  await setUpSpiral(page, 2);
+  await train(page, 2);
+  const rows = checkpointRows(page);
+  await expect(rows.first()).toBeVisible();
+  const before = await rows.count();
+
+  await uploadInput(page).setInputFiles(MALICIOUS);
+  const alert = checkpointsCell(page).getByRole('alert');
+  await expect(alert).toContainText('os.system');
+  await expect(alert).toContainText(/nothing was loaded/i);
+  await expect(rows).toHaveCount(before);
+});
+
+test('a downloaded checkpoint resumes in a fresh browser to the same losses', async ({ page, browser }) => {
+  const dir = scratch();
+  const EPOCHS = 8;
+  await setUpSpiral(page, EPOCHS);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  // Stop right after epoch 2 (clicked in the page, so no round trip lets it run on): Stop saves
+  // a checkpoint where it stopped, possibly mid-epoch.
+  await page.waitForFunction(() => {
+    const epoch = Number(document.querySelector('[role=progressbar][aria-label="Training progress"]')?.getAttribute('aria-valuenow'));
+    if (epoch < 2) return false;
+    [...document.querySelectorAll('button')].find((b) => b.textContent?.trim() === 'Stop')?.click();
+    return true;
+  }, undefined, { polling: 'raf', timeout: 150_000 });
+  const resumeButton = trainCell(page).getByRole('button', { name: 'Resume training', exact: true });
+  await expect(resumeButton).toBeEnabled();
+  const bundle = await downloadFrom(page, () => trainCell(page).getByRole('button', { name: 'Download checkpoint' }).click(), dir);
+  const stoppedAt = python('bundle', bundle.path) as { epoch: number; global_step: number };
+  expect(stoppedAt.epoch).toBeLessThan(EPOCHS);
+  console.log(`Stopped at epoch ${stoppedAt.epoch}, step ${stoppedAt.global_step}`);
+  expect(bundle.name).toBe(`notebook-epoch${stoppedAt.epoch}.pt`);
+
+  const fresh = await browser.newContext(); // empty IndexedDB: nothing of the first run
+  const other = await fresh.newPage();
+  await other.goto('/?backend=cpu');
+  await expect(other.getByText('Total parameters: 371')).toBeVisible();
+  await uploadInput(other).setInputFiles(bundle.path);
+  await expect(other.getByText(`Loaded ${bundle.name}: epoch ${stoppedAt.epoch} · step ${stoppedAt.global_step}. Press Resume training to continue, or Load weights only in the Checkpoints list.`)).toBeVisible();
+  await trainCell(other).getByRole('button', { name: 'Resume training', exact: true }).click();
+  await expect(other.getByRole('progressbar', { name: 'Training progress' })).toHaveAttribute('aria-valuenow', String(EPOCHS), { timeout: 150_000 });
+  await expect(trainCell(other).getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+  const resumed = await stepLosses(other);
+  await fresh.close();
+
+  const reference = await browser.newContext();
+  const uninterrupted = await reference.newPage();
+  await setUpSpiral(uninterrupted, EPOCHS);
+  await train(uninterrupted, EPOCHS);
+  const expected = await stepLosses(uninterrupted);
+  await reference.close();
+  expect(resumed).toHaveLength(EPOCHS * 25); // 800 training points, batch 32
+  expect(resumed).toEqual(expected); // bit-identical on the CPU backend
+});
+
+test('a 100 MB upload is read in the worker without freezing the page', async ({ page }) => {
+  const path = join(scratch(), 'big_state_dict.pt');
+  python('make-big', path);
+  await setUpSpiral(page, 2);
+  await page.evaluate(() => {
+    const w = window as unknown as { longestTaskMs: number };
+    w.longestTaskMs = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longestTaskMs = Math.max(w.longestTaskMs, e.duration);
+    }).observe({ type: 'longtask' });
+    setTimeout(() => {
+      const end = performance.now() + 120;
+      while (performance.now() < end); // a known long task: proves the observer reports them
+    });
+  });
+  const w = () => page.evaluate(() => (window as unknown as { longestTaskMs: number }).longestTaskMs);
+  await expect.poll(w).toBeGreaterThanOrEqual(100);
+  await page.evaluate(() => ((window as unknown as { longestTaskMs: number }).longestTaskMs = 0));
+  await uploadInput(page).setInputFiles(path);
+  await expect(checkpointsCell(page).getByRole('alert')).toContainText('Unexpected key(s) in state_dict: "big.weight"', { timeout: 60_000 });
+  const longest = await w();
+  console.log(`Longest main-thread task during a 100 MB upload: ${Math.round(longest)} ms`);
+  expect(longest).toBeLessThan(250);
+});
+
+test('shows PyTorch code that loads the download, and copies it', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const dir = scratch();
+  await setUpSpiral(page, 2);
+  await train(page, 2);
+  const panel = page.getByRole('region', { name: 'Continue in PyTorch' });
+  const code = panel.locator('pre code');
+  await expect(code).toContainText('nn.Sequential');
+  await expect(code).toContainText('load_state_dict');
+  await expect(code).toContainText('"notebook-epoch2.pt"');
+
+  await panel.getByRole('button', { name: 'Copy' }).click();
+  await expect(panel.getByText('Copied.')).toBeVisible();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toBe(await code.textContent());
+
+  // Run it next to the downloaded file. torch 1.13 cannot read floats with weights_only, so this
+  // uses plain torch.load, after check_download.py has scanned the file's pickle for globals.
+  const bundle = await downloadFrom(page, () => trainCell(page).getByRole('button', { name: 'Download checkpoint' }).click(), dir);
+  python('bundle', bundle.path);
+  writeFileSync(join(dir, 'continue.py'), copied.replace(', weights_only=True)', ')'));
+  const out = execFileSync(PYTHON, ['continue.py'], { cwd: dir, encoding: 'utf8' });
+  expect(out).toContain('torch.Size([1, 3]) step 50 epoch 2');
+  expect(readFileSync(join(dir, 'continue.py'), 'utf8')).toContain('nn.Linear(16, 3)');
+});
