@@ -9,7 +9,7 @@ import type { RunConfig } from '../shared/config';
 import type { BackendInfo, CheckpointEvent, ProgressEvent, RunOptions, RunSummary } from '../shared/engine-api';
 import { CorruptCheckpointError, GpuDeviceLostError, RunLockedError } from '../shared/errors';
 import { withHead } from '../shared/model-spec';
-import { acquireRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
+import { acquireRunLock, waitForRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
 import { Autosaver } from './autosave';
 import { chooseBackend } from './backends';
 import type { Dataset } from './data';
@@ -44,7 +44,7 @@ export class Session {
     loadData: (c: RunConfig) => Promise<Dataset>,
     uploaded: TensorEntry[] | null = null,
   ): Promise<RunSummary> {
-    this.#lock = await acquireRunLock(this.runId);
+    this.#lock = (await acquireRunLock(this.runId)) ?? (await waitForRunLock(this.runId, AbortSignal.timeout(LOCK_GRACE_MS)).catch(() => null));
     if (!this.#lock) {
       throw new RunLockedError('This notebook is training in another tab. Watch it there, or stop it there to take over here.');
     }
@@ -153,6 +153,12 @@ export function resumedConfig(saved: RunConfig, requested: RunConfig, extraEpoch
   }
   return { ...saved, train };
 }
+
+/**
+ * How long a run waits for its lock before saying another tab trains it: a worker the page just
+ * terminated (crash recovery) releases its lock a moment later, not at once.
+ */
+const LOCK_GRACE_MS = 3000;
 
 /** How long a failed WebGPU run waits for `device.lost` to tell a lost device from a bug. */
 const LOST_GRACE_MS = 1000;

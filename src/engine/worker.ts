@@ -121,8 +121,7 @@ const api: EngineApi = {
     });
     if (!found) return null;
     const { record, skipped } = found;
-    const held = (await navigator.locks?.query())?.held ?? [];
-    const mine = session?.runId === runId && session.trainer !== null && ['training', 'paused'].includes(session.trainer.runState);
+    const lockedElsewhere = await api.runLocked(runId);
     return {
       meta: record.meta,
       config: record.config,
@@ -131,7 +130,7 @@ const api: EngineApi = {
       stepLosses: record.trainer.stepLosses,
       best: record.trainer.best,
       skipped,
-      lockedElsewhere: !mine && held.some((l) => l.name === store.runLockName(runId)),
+      lockedElsewhere,
     };
   },
   async listCheckpoints(runId) {
@@ -163,13 +162,16 @@ const api: EngineApi = {
   },
   async watchRun(runId, onEvent: (e: RemoteRunEvent) => void) {
     const channel = store.openProgressChannel(runId);
-    await new Promise<void>((resolve) => {
-      channel.subscribe((m) => {
-        onEvent(m);
-        if (m.type === 'released') resolve();
-      });
-    });
+    // Ends on the writer's 'released' message, or when its lock frees without one (a closed tab).
+    const released = new Promise<void>((resolve) => channel.subscribe((m) => (onEvent(m), m.type === 'released' && resolve())));
+    const lockFree = navigator.locks ? navigator.locks.request(store.runLockName(runId), async () => {}) : new Promise<void>(() => {});
+    await Promise.race([released, lockFree]);
     channel.close();
+  },
+  async runLocked(runId) {
+    const held = (await navigator.locks?.query())?.held ?? [];
+    const mine = session?.runId === runId && ['training', 'paused'].includes(session.trainer?.runState ?? '');
+    return !mine && held.some((l) => l.name === store.runLockName(runId));
   },
 
   async backend() {
@@ -200,6 +202,11 @@ const api: EngineApi = {
     const ms = performance.now() - t0;
     await clear(scratch);
     return { ms, bytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) };
+  },
+  async debugCrashWorker() {
+    setTimeout(() => {
+      throw new Error('Simulated worker crash (debugCrashWorker)');
+    });
   },
   async debugDestroyGpuDevice() {
     if (tf.getBackend() !== 'webgpu') return false;

@@ -228,7 +228,12 @@ export interface EngineApi {
   importFile(fileName: string, bytes: Uint8Array, current: RunConfig): Promise<ImportResult>;
   /** Python that rebuilds the equivalent torch.nn model and loads a bundle named `fileName`. */
   pytorchCode(config: RunConfig, fileName: string): Promise<string>;
-  /** Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress. Returns when it is released. */
+  /** True when another tab or worker holds `runId`'s lock (trains it), checkpoints or not. */
+  runLocked(runId: string): Promise<boolean>;
+  /**
+   * Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress. Resolves when
+   * that tab releases the run or its lock frees (closed tab). Late events may still arrive after.
+   */
   watchRun(runId: string, onEvent: (e: RemoteRunEvent) => void): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
@@ -252,6 +257,8 @@ export interface EngineApi {
   benchmarkReadback(): Promise<number>;
   /** For `npm run bench`: a raw idb-keyval setMany of the current run's tensors into a scratch store (cleared after). */
   benchmarkRawWrite(): Promise<{ ms: number; bytes: number }>;
+  /** For tests: throws an uncaught error in the worker (the Worker's 'error' event fires; the worker goes on). */
+  debugCrashWorker(): Promise<void>;
   /** For tests: destroys the WebGPU device, as a driver reset would. Resolves false when WebGPU is not running. */
   debugDestroyGpuDevice(): Promise<boolean>;
   /** Number of live tensors (tf.memory().numTensors), for leak tests. */
