@@ -91,7 +91,8 @@ test.describe('exact resume after a full page reload', () => {
     test(`${backend}: a mid-epoch checkpoint resumes the same run`, async ({ page }) => {
       await openApp(page);
       // Batches of 8 (cpu: 240 training samples, 30 steps an epoch; webgpu: 120 samples, 15 steps).
-      const base = smallRun({ backend, epochs: backend === 'cpu' ? 3 : 2 });
+      // cpu steps are fast: plan 10 epochs so the stop requested at step spe+5 lands long before the end.
+      const base = smallRun({ backend, epochs: backend === 'cpu' ? 10 : 2 });
       if (backend === 'webgpu') base.data = { ...base.data, samples: 150 };
       const config = withCheckpoints(base, { saveEveryEpochs: 1, saveEverySteps: 5, keepLast: 10 }, { batchSize: 8 });
       const straight = await trainCheckpointed(page, config, { runId: 'straight', notes: '' });
