@@ -178,8 +178,12 @@ async function resumeBench(page, url, backend) {
     const { engine, proxy } = window.__tabTrainer;
     const marks = { ready: performance.now() };
     const events = [];
-    const done = engine.train(config, proxy((e) => events.push({ t: performance.now(), step: e.step })), proxy(() => (marks.backend = performance.now())), { runId, notes: '', resumeFrom: 'latest' });
-    while (events.length < 3) await new Promise((r) => setTimeout(r, 20));
+    let settled = null;
+    // The stored run planned one epoch and finished it: resume it with one more.
+    const done = engine.train(config, proxy((e) => events.push({ t: performance.now(), step: e.step })), proxy(() => (marks.backend = performance.now())), { runId, notes: '', resumeFrom: 'latest', extraEpochs: 1 });
+    done.then(() => (settled = new Error('the resumed run ended before three progress events')), (e) => (settled = e));
+    while (events.length < 3 && !settled) await new Promise((r) => setTimeout(r, 20));
+    if (events.length < 3) throw settled;
     await engine.stop();
     await done;
     const [first, second] = events;

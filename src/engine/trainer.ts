@@ -166,15 +166,17 @@ export class Trainer {
 
   /**
    * Times training steps on the active backend, for choosing one: `warmupSteps` first (shader
-   * compilation), then as many as fit in `budgetMs` (at most `maxSteps`). Returns samples/s.
-   * It trains this trainer's model, so use a throwaway one.
+   * compilation, JIT), then steps until both `minSteps` and `minMs` are reached (a tiny model's 30
+   * steps take ~35 ms, too short to tell wasm from cpu), but no longer than `budgetMs`.
+   * Returns samples/s. It trains this trainer's model, so use a throwaway one.
    */
-  async measure(warmupSteps = 3, maxSteps = 30, budgetMs = 1500): Promise<number> {
+  async measure(warmupSteps = 5, minSteps = 10, minMs = 400, budgetMs = 1500): Promise<number> {
     await readLosses(Array.from({ length: warmupSteps }, () => this.#trainStep()));
     const t0 = performance.now();
     let steps = 0;
     let pending: tf.Tensor[] = [];
-    while (steps < maxSteps && performance.now() - t0 < budgetMs) {
+    const elapsed = () => performance.now() - t0;
+    while ((steps < minSteps || elapsed() < minMs) && elapsed() < budgetMs) {
       pending.push(this.#trainStep());
       steps++;
       if (pending.length >= 4) {
@@ -183,7 +185,7 @@ export class Trainer {
       }
     }
     await readLosses(pending);
-    return (steps * Math.min(this.config.train.batchSize, this.data.trainSize)) / ((performance.now() - t0) / 1000);
+    return (steps * Math.min(this.config.train.batchSize, this.data.trainSize)) / (elapsed() / 1000);
   }
 
   /** One optimizer step on the next batch; returns the (kept) loss scalar. */
