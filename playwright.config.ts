@@ -12,6 +12,10 @@ export const chromiumArgs = [
   '--disable-quic',
 ];
 
+/** Preview port; helpers working in parallel clones each pick their own with PREVIEW_PORT. */
+export const previewPort = Number(process.env.PREVIEW_PORT ?? 4173);
+export const previewOrigin = `http://127.0.0.1:${previewPort}`;
+
 export default defineConfig({
   testDir: 'test',
   testMatch: ['browser/**/*.e2e.ts', 'e2e/**/*.e2e.ts'],
@@ -22,14 +26,14 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: previewOrigin,
     headless: true,
     launchOptions: { executablePath: chromiumPath, args: ['--headless=new', ...chromiumArgs] },
     trace: 'off',
   },
   webServer: {
-    command: 'npx vite preview --port 4173 --strictPort --host 127.0.0.1',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite preview --port ${previewPort} --strictPort --host 127.0.0.1`,
+    url: previewOrigin,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },

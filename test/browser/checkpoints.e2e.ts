@@ -5,6 +5,7 @@
  */
 import { test, expect, type Page } from '@playwright/test';
 import type { CheckpointEvent } from '../../src/shared/engine-api';
+import { previewOrigin } from '../../playwright.config';
 import {
   engineCall,
   listCheckpoints,
@@ -148,7 +149,7 @@ test('a corrupted latest checkpoint is skipped with its reason; resume falls bac
 
 test('full storage: saves fail with StorageFullError, training goes on, the last good checkpoint stays loadable', async ({ page }) => {
   const cdp = await page.context().newCDPSession(page);
-  const origin = 'http://127.0.0.1:4173';
+  const origin = previewOrigin;
   // Chromium's IndexedDB caches the space left and re-asks the quota manager only now and then,
   // so the quota is lowered before the first write: room for one ~3.2 MB checkpoint (retention keeps only the latest 'best', so nothing can be freed).
   // Before the app loads: the page's own IndexedDB use would otherwise fix the cached figure first.

@@ -9,7 +9,7 @@ import { test, expect, chromium, type BrowserContext, type Page } from '@playwri
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumArgs, chromiumPath } from '../../playwright.config';
+import { chromiumArgs, chromiumPath, previewOrigin } from '../../playwright.config';
 import type { CheckpointMeta } from '../../src/shared/checkpoint';
 import type { CheckpointEvent } from '../../src/shared/engine-api';
 import { openApp, resumeInfo, trainCheckpointed, wideRun, withCheckpoints } from './engine-harness';
@@ -55,7 +55,7 @@ async function launch(dir: string): Promise<{ context: BrowserContext; page: Pag
     executablePath: chromiumPath,
     args: ['--headless=new', ...chromiumArgs],
     headless: true,
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: previewOrigin,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   await openApp(page);
