@@ -16,6 +16,7 @@ import { bareLoopSamplesPerSec } from './bare-loop';
 import { Session } from './session';
 import { exportCheckpoint, importFile, pythonFor } from './files';
 import type { Trainer } from './trainer';
+import { watchRun } from './watch';
 
 let session: Session | null = null;
 /** Weights of the last uploaded state_dict, for a run started with weightsFrom 'uploaded'. */
@@ -161,12 +162,7 @@ const api: EngineApi = {
     return pythonFor(config, fileName, loadData);
   },
   async watchRun(runId, onEvent: (e: RemoteRunEvent) => void) {
-    const channel = store.openProgressChannel(runId);
-    // Ends on the writer's 'released' message, or when its lock frees without one (a closed tab).
-    const released = new Promise<void>((resolve) => channel.subscribe((m) => (onEvent(m), m.type === 'released' && resolve())));
-    const lockFree = navigator.locks ? navigator.locks.request(store.runLockName(runId), async () => {}) : new Promise<void>(() => {});
-    await Promise.race([released, lockFree]);
-    channel.close();
+    return watchRun(runId, onEvent);
   },
   async runLocked(runId) {
     const held = (await navigator.locks?.query())?.held ?? [];

@@ -231,8 +231,10 @@ export interface EngineApi {
   /** True when another tab or worker holds `runId`'s lock (trains it), checkpoints or not. */
   runLocked(runId: string): Promise<boolean>;
   /**
-   * Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress. Resolves when
-   * that tab releases the run or its lock frees (closed tab). Late events may still arrive after.
+   * Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress. Always ends
+   * with the final state, also when that tab's lock frees before its last messages arrive (or the
+   * tab closed): the newest committed checkpoint, then exactly one 'released'. Resolves after that
+   * 'released' was sent; the callbacks travel on their own port, so they may arrive just after.
    */
   watchRun(runId: string, onEvent: (e: RemoteRunEvent) => void): Promise<void>;
   pause(): Promise<void>;
