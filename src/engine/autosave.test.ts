@@ -49,4 +49,32 @@ describe('Autosaver queue', () => {
     expect(w.written).toEqual(['periodic@1', 'best@2', 'manual@4']);
     trainer.dispose();
   });
+
+  it('a failed write leaves the run unsaved, so Save now and Stop retry it once space is free', async () => {
+    await tf.setBackend('cpu');
+    const data = await loadDataset(config.data, async () => new ArrayBuffer(0));
+    const trainer = new Trainer(config, data);
+    let full = true;
+    const written: string[] = [];
+    const save = async (record: CheckpointRecord) => {
+      if (full) throw Object.assign(new Error('The disk is full'), { name: 'StorageFullError' });
+      written.push(`${record.meta.kind}@${record.meta.step}`);
+      return { meta: record.meta, deleted: [] };
+    };
+    const outcomes: string[] = [];
+    const saver = new Autosaver('run', config.train.checkpoints, '', 'cpu', trainer.state, (o) => outcomes.push(o.error?.name ?? 'saved'), save as never);
+    trainer.state.step = 5;
+    expect(saver.unsaved(trainer)).toBe(true);
+    await saver.capture(trainer, 'periodic');
+    await saver.flush();
+    expect(outcomes).toEqual(['StorageFullError']);
+    expect(saver.unsaved(trainer)).toBe(true); // nothing is on disk for step 5
+    expect(saver.due(trainer)).toBeNull(); // the periodic schedule does not retry each step
+    full = false;
+    await saver.capture(trainer, 'manual'); // Save now
+    await saver.flush();
+    expect(written).toEqual(['manual@5']);
+    expect(saver.unsaved(trainer)).toBe(false);
+    trainer.dispose();
+  });
 });

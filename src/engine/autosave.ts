@@ -30,6 +30,8 @@ export class Autosaver {
   #queued: { record: CheckpointRecord; stallMs: number }[] = [];
   #lastSave: { step: number; epoch: number; at: number };
   #requested: CheckpointKind | null = null;
+  /** The newest snapshot's write failed (a full disk): Save now and Stop must try it again. */
+  #newestFailed = false;
 
   #save: typeof saveCheckpoint;
 
@@ -75,9 +77,13 @@ export class Autosaver {
     return null;
   }
 
-  /** True when `trainer` took steps since the last snapshot. */
+  /**
+   * True when `trainer` took steps since the last snapshot, or when that snapshot's write failed.
+   * A failed write leaves the periodic schedule alone (a full disk is not retried every step), but
+   * Save now and Stop try again, so freeing space and saving loses nothing.
+   */
   unsaved(trainer: Trainer): boolean {
-    return trainer.state.step !== this.#lastSave.step;
+    return trainer.state.step !== this.#lastSave.step || this.#newestFailed;
   }
 
   /** Takes a snapshot now (waits for the readback only) and queues its write. */
@@ -90,6 +96,7 @@ export class Autosaver {
     const stallMs = performance.now() - t0;
     const s = trainer.state;
     this.#lastSave = { step: s.step, epoch: s.epoch, at: performance.now() };
+    this.#newestFailed = false;
     const last = s.history[s.history.length - 1];
     const record: CheckpointRecord = {
       formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -126,10 +133,12 @@ export class Autosaver {
     try {
       const t0 = performance.now();
       const { meta, deleted } = await this.#save(record, { keepLast: this.settings.keepLast });
+      if (meta.step === this.#lastSave.step) this.#newestFailed = false;
       this.#onSaved({ meta, deleted, timings: { stallMs, writeMs: performance.now() - t0, bytes: meta.sizeBytes } });
     } catch (e) {
       const err = e as Error;
       console.error(`Saving checkpoint ${record.meta.id} failed`, e);
+      if (record.meta.step === this.#lastSave.step) this.#newestFailed = true;
       this.#onSaved({ error: { name: err.name, message: err.message } });
     }
     const next = this.#queued.shift();
