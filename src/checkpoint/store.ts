@@ -274,16 +274,19 @@ export function isQuotaError(e: unknown, depth = 0): boolean {
 }
 
 async function storageFullError(meta: CheckpointMeta, cause: unknown): Promise<StorageFullError> {
-  let lastGood = 'There is no earlier checkpoint of this run.';
+  let lastGood = 'There is no earlier checkpoint of this run, so keep this tab open: training goes on.';
   try {
     const manifest = await loadManifest(meta.runId);
     const latest = manifest?.checkpoints.find((m) => m.id === manifest.latest);
-    if (latest) lastGood = `The last good checkpoint (epoch ${latest.epoch}) is kept.`;
+    if (latest) lastGood = `The last good checkpoint (epoch ${latest.epoch}) is kept. Download it to have it as a file.`;
   } catch (e) {
     console.warn(`Could not read the manifest of run ${meta.runId} after a full-storage error`, e);
   }
+  // A save needs room for the new record beside the kept one: deleting that one is never the advice.
+  const needMb = (meta.sizeBytes / 1e6).toFixed(1);
   return new StorageFullError(
-    `Browser storage is full: checkpoint at epoch ${meta.epoch} was not saved. ${lastGood} Delete old checkpoints or download them, then Save now.`,
+    `Browser storage is full: checkpoint at epoch ${meta.epoch} was not saved. ${lastGood} ` +
+      `It needs about ${needMb} MB more: free space on the disk (or delete other runs' checkpoints), then press Save now.`,
     { cause },
   );
 }
