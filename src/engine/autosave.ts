@@ -97,25 +97,7 @@ export class Autosaver {
     const s = trainer.state;
     this.#lastSave = { step: s.step, epoch: s.epoch, at: performance.now() };
     this.#newestFailed = false;
-    const last = s.history[s.history.length - 1];
-    const record: CheckpointRecord = {
-      formatVersion: CHECKPOINT_FORMAT_VERSION,
-      meta: {
-        id: `e${pad(s.epoch, 6)}-s${pad(s.step, 9)}-${kind}`,
-        runId: this.runId,
-        kind,
-        epoch: s.epoch,
-        step: s.step,
-        valLoss: last?.valLoss ?? NaN,
-        sizeBytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) + snap.stepLosses.byteLength + (snap.order?.byteLength ?? 0),
-        createdAt: Date.now(),
-        backend: this.#backend,
-      },
-      config: trainer.config,
-      notes: this.#notes,
-      trainer: snap,
-      tensors,
-    };
+    const record = buildRecord(this.runId, kind, trainer, snap, tensors, this.#notes, this.#backend);
     this.#enqueue({ record, stallMs });
   }
 
@@ -149,6 +131,41 @@ export class Autosaver {
   async flush(): Promise<void> {
     while (this.#writing) await this.#writing;
   }
+}
+
+/**
+ * The checkpoint record of `trainer`'s state as `snapshot()` read it back: what a save commits and
+ * what Download exports when nothing could be stored.
+ */
+export function buildRecord(
+  runId: string,
+  kind: CheckpointKind,
+  trainer: Trainer,
+  snap: CheckpointRecord['trainer'],
+  tensors: CheckpointRecord['tensors'],
+  notes: string,
+  backend: BackendName,
+): CheckpointRecord {
+  const s = trainer.state;
+  const last = s.history[s.history.length - 1];
+  return {
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    meta: {
+      id: `e${pad(s.epoch, 6)}-s${pad(s.step, 9)}-${kind}`,
+      runId,
+      kind,
+      epoch: s.epoch,
+      step: s.step,
+      valLoss: last?.valLoss ?? NaN,
+      sizeBytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) + snap.stepLosses.byteLength + (snap.order?.byteLength ?? 0),
+      createdAt: Date.now(),
+      backend,
+    },
+    config: trainer.config,
+    notes,
+    trainer: snap,
+    tensors,
+  };
 }
 
 function pad(n: number, width: number): string {

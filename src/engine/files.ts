@@ -15,9 +15,22 @@ import { learningRateAt } from './schedule';
 
 type LoadData = (c: RunConfig) => Promise<Dataset>;
 
-/** Encodes a stored checkpoint; `checkpointId` 'latest' takes the newest valid one. */
-export async function exportCheckpoint(runId: string, checkpointId: string, format: ExportFormat, notebookName: string, loadData: LoadData): Promise<ExportedFile> {
-  const record = checkpointId === 'latest' ? (await loadLatestValid(runId))?.record : await loadCheckpoint(runId, checkpointId);
+/**
+ * Encodes a checkpoint: a stored one by id, 'latest' for the newest valid one, or 'live' for the
+ * trained state that could not be stored (`live` reads it from the session; a full disk must not
+ * cost the epochs trained since the last save).
+ */
+export async function exportCheckpoint(
+  runId: string,
+  checkpointId: string,
+  format: ExportFormat,
+  notebookName: string,
+  loadData: LoadData,
+  live: () => Promise<CheckpointRecord | null> = async () => null,
+): Promise<ExportedFile> {
+  const record =
+    checkpointId === 'live' ? await live() : checkpointId === 'latest' ? (await loadLatestValid(runId))?.record : await loadCheckpoint(runId, checkpointId);
+  if (!record && checkpointId === 'live') throw new BundleError('There is no trained state to download: pause or stop the run first, then Download.');
   if (!record) throw new BundleError('This notebook has no checkpoint yet: train until one is saved, or press Save now.');
   const data = await loadData(record.config);
   const train = record.config.train;

@@ -10,7 +10,7 @@ import type { BackendInfo, CheckpointEvent, ProgressEvent, RunOptions, RunSummar
 import { CorruptCheckpointError, GpuDeviceLostError, RunLockedError } from '../shared/errors';
 import { withHead } from '../shared/model-spec';
 import { acquireRunLock, waitForRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
-import { Autosaver } from './autosave';
+import { Autosaver, buildRecord } from './autosave';
 import { chooseBackend } from './backends';
 import type { Dataset } from './data';
 import { requiredKernels } from './model';
@@ -28,6 +28,7 @@ export class Session {
   backend: BackendInfo | null = null;
   readonly runId: string;
   #lock: RunLock | null = null;
+  #notes = '';
 
   constructor(runId: string) {
     this.runId = runId;
@@ -48,6 +49,7 @@ export class Session {
     if (!this.#lock) {
       throw new RunLockedError('This notebook is training in another tab. Watch it there, or stop it there to take over here.');
     }
+    this.#notes = options.notes;
     const channel = openProgressChannel(this.runId);
     let deviceLost: string | null = null;
     let lost: Promise<string> | null = null;
@@ -122,6 +124,18 @@ export class Session {
     if (trainer.runState === 'training') return autosaver.request('manual');
     await autosaver.capture(trainer, 'manual');
     await autosaver.flush();
+  }
+
+  /**
+   * The trained state as a checkpoint record that was not stored, for Download when no save could
+   * be committed (a full disk). Only between runs or while paused: a going run changes under it.
+   * @returns null when there is no trainer, or it is training
+   */
+  async liveRecord(): Promise<CheckpointRecord | null> {
+    const { trainer, backend } = this;
+    if (!trainer || !backend || trainer.runState === 'training') return null;
+    const { trainer: snap, tensors } = await trainer.snapshot();
+    return buildRecord(this.runId, 'manual', trainer, snap, tensors, this.#notes, backend.name);
   }
 
   async #loadResume(options: RunOptions): Promise<{ record: CheckpointRecord; skipped: { meta: CheckpointRecord['meta']; reason: string }[] }> {

@@ -150,7 +150,8 @@ const api: EngineApi = {
     return store.storageEstimate();
   },
   async exportCheckpoint(runId, checkpointId, format, notebookName) {
-    const file = await exportCheckpoint(runId, checkpointId, format, notebookName, loadData);
+    const live = async () => (session?.runId === runId ? session.liveRecord() : null);
+    const file = await exportCheckpoint(runId, checkpointId, format, notebookName, loadData, live);
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
   async importFile(fileName, bytes, current) {

@@ -217,8 +217,9 @@ export interface EngineApi {
   deleteRun(runId: string): Promise<void>;
   storageStatus(): Promise<StorageStatus>;
   /**
-   * Encodes a stored checkpoint ('latest' = the newest valid one) as a file: our .pt bundle, or the
-   * model's state_dict as .pt or .safetensors. Named `<notebook>-epoch<N>.pt` and so on.
+   * Encodes a stored checkpoint ('latest' = the newest valid one; 'live' = this worker's trained
+   * state of the run, paused or stopped, when no save could be stored) as a file: our .pt bundle,
+   * or the model's state_dict as .pt or .safetensors. Named `<notebook>-epoch<N>.pt` and so on.
    */
   exportCheckpoint(runId: string, checkpointId: string, format: ExportFormat, notebookName: string): Promise<ExportedFile>;
   /**

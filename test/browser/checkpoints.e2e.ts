@@ -3,9 +3,11 @@
  * fallback past a corrupted latest checkpoint, full storage, a second writer, a lost GPU device and
  * retention. Each test gets a fresh browser context, so a fresh IndexedDB.
  */
+import { createHash } from 'node:crypto';
 import { test, expect, type Page } from '@playwright/test';
 import type { CheckpointEvent } from '../../src/shared/engine-api';
 import { previewOrigin } from '../../playwright.config';
+import { decodeCheckpointBundle } from '../../src/bundle';
 import {
   engineCall,
   listCheckpoints,
@@ -184,6 +186,42 @@ test('full storage: saves fail with StorageFullError, training goes on, the last
   expect(resumed.state).toBe('finished');
   expect(resumedEvent(resumed).meta).toEqual(lastGood);
   expect(resumed.events.filter((e) => e.error)).toEqual([]);
+});
+
+test('a disk too small for any checkpoint: every save fails, and Download still exports the live trained state', async ({ page }) => {
+  const cdp = await page.context().newCDPSession(page);
+  // Smaller than one ~3.2 MB checkpoint, set before the app's first write (see the test above).
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: previewOrigin, quotaSize: 1024 * 1024 });
+  await openApp(page);
+  const config = withCheckpoints(wideRun({ epochs: 2 }), { saveEveryEpochs: 1, keepLast: 2 });
+  try {
+    const run = await trainCheckpointed(page, config, { runId: 'tiny', notes: 'kept' }, { readout: 'digest' });
+    expect(run.state).toBe('finished');
+    expect(savedMetas(run)).toEqual([]);
+    const errors = run.events.flatMap((e) => (e.error ? [e.error] : []));
+    expect(errors.length).toBeGreaterThanOrEqual(1);
+    expect(errors.at(-1)!.message).toContain('There is no earlier checkpoint of this run');
+    expect(await resumeInfo(page, 'tiny')).toBeNull();
+    const file = await page.evaluate(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const { engine } = (window as any).__tabTrainer;
+      const { fileName, bytes } = await engine.exportCheckpoint('tiny', 'live', 'bundle', 'Full disk');
+      return { fileName, bytes: Array.from(bytes as Uint8Array) };
+    });
+    expect(file.fileName).toBe('Full-disk-epoch2.pt');
+    const decoded = decodeCheckpointBundle(new Uint8Array(file.bytes), file.fileName);
+    if (decoded.kind !== 'bundle') throw new Error(`expected our bundle, got ${decoded.kind}`);
+    expect(decoded.record.meta.epoch).toBe(2);
+    expect(decoded.record.trainer.step).toBe(run.readout!.step);
+    expect(decoded.record.trainer.history.length).toBe(2);
+    expect(decoded.record.notes).toBe('kept');
+    // The file holds exactly the weights and optimizer slots the worker trained.
+    const sha = (d: Float32Array) => createHash('sha256').update(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)).digest('hex');
+    const stored = Object.fromEntries(decoded.record.tensors.map((t) => [t.name, sha(t.data)]));
+    expect(stored).toEqual(run.readout!.digests);
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: previewOrigin });
+  }
 });
 
 test('one writer per run: a second tab gets RunLockedError until the first releases the run', async ({ page, context }) => {

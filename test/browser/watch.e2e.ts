@@ -32,7 +32,13 @@ test('watchRun always ends with the final state and one released, however the lo
           if (e.meta) trial.metas.push(e.meta.id);
         }),
       );
-      await new Promise((r) => setTimeout(r, 30)); // let the worker subscribe and queue its lock request
+      // Progress until the watcher has echoed one: it is subscribed, so what follows is not lost.
+      const progress = { type: 'progress', progress: { step: 0, epoch: 0 } };
+      for (let t = 0; !trial.events.includes('progress'); t++) {
+        if (t > 2000) throw new Error(`watchRun of ${runId} never subscribed`);
+        channel.postMessage(progress);
+        await new Promise((r) => setTimeout(r, 5));
+      }
       const meta = { id: `e000001-s000010-final`, runId, kind: 'final', epoch: 1, step: 10, valLoss: 0.5, sizeBytes: 1, createdAt: Date.now(), backend: 'cpu' };
       channel.postMessage({ type: 'checkpoint', meta });
       // Even trials publish 'released' then free the lock at once (the writer's order); odd trials
@@ -47,7 +53,7 @@ test('watchRun always ends with the final state and one released, however the lo
     return out;
   });
   const ended = trials.filter((t) => t.events.at(-1) === 'released' && t.events.filter((e) => e === 'released').length === 1);
-  expect(ended.length).toBe(100);
+  expect(ended.length, JSON.stringify(trials.filter((t) => !ended.includes(t)).slice(0, 3))).toBe(100);
   // The one checkpoint that was published arrives once (the store has no manifest for these ids).
   for (const t of trials) expect(t.metas).toEqual(['e000001-s000010-final']);
 });
