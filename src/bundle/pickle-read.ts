@@ -8,12 +8,13 @@
  * Nothing is executed: REDUCE only builds tensors, OrderedDicts, devices and sizes.
  */
 import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { MAX_NESTING_DEPTH, nestedTooDeeply } from './limits';
 import { PyDict, PyTensor, TorchRef, type PyKey, type PyValue } from './py-value';
 import { callGlobal, isGlobal, isStorage, resolveGlobal, type DecodeBudget, type GlobalRef, type StorageRef } from './torch-globals';
 
 /** Limits from pt-format.md §6.3; torch's own output is far below each. */
 const MAX_OPS = 10_000_000;
-const MAX_MARK_DEPTH = 10_000;
+const MAX_MARK_DEPTH = MAX_NESTING_DEPTH;
 const MAX_LONG_BYTES = 16;
 
 const MARK = Symbol('mark');
@@ -221,30 +222,52 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PyValue {
 }
 
 /**
- * Checks the finished object: no internal references (globals, raw storages) left in it and no
- * container that contains itself (writers and tree walkers would loop forever).
+ * Checks the finished object: no internal references (globals, raw storages) left in it, no
+ * container that contains itself (writers and tree walkers would loop forever), and no nesting
+ * deeper than MAX_NESTING_DEPTH. Iterative, and each shared (memoized) object is visited once, so a
+ * deep or DAG-shaped pickle costs time linear in its size, never the call stack.
  */
 function finish(root: Item): PyValue {
-  const done = new Set<object>();
+  const heights = new Map<object, number>(); // finished containers -> levels below them
   const active = new Set<object>();
-  const visit = (v: unknown, depth = 0): void => {
-    if (depth > MAX_MARK_DEPTH) throw corruptPickle('containers nested too deeply');
-    if (v === null || typeof v !== 'object' || v instanceof PyTensor || v instanceof TorchRef) return;
+  const frames: Array<{ node: object; children: unknown[]; next: number; height: number }> = [];
+  /** Pushes a frame for an unseen container; returns the height of anything already known. */
+  const enter = (v: unknown): number | undefined => {
+    if (v === null || typeof v !== 'object' || v instanceof PyTensor || v instanceof TorchRef) return 0;
     if (isGlobal(v) || isStorage(v)) throw corruptPickle('a storage or class reference outside a tensor');
-    if (done.has(v)) return;
+    const known = heights.get(v);
+    if (known !== undefined) {
+      if (frames.length + known > MAX_NESTING_DEPTH) throw nestedTooDeeply('data.pkl');
+      return known;
+    }
     if (active.has(v)) throw corruptPickle('a container that contains itself');
-    active.add(v);
+    let children: unknown[];
     if (v instanceof PyDict) {
-      for (const child of v.values()) visit(child, depth + 1);
-      if (v.metadata !== undefined) visit(v.metadata, depth + 1);
+      children = [...v.values()];
+      if (v.metadata !== undefined) children.push(v.metadata);
     } else if (Array.isArray(v)) {
-      for (const child of v) visit(child, depth + 1);
+      children = v;
     } else {
       throw corruptPickle('an unexpected object');
     }
-    active.delete(v);
-    done.add(v);
+    if (frames.length >= MAX_NESTING_DEPTH) throw nestedTooDeeply('data.pkl');
+    active.add(v);
+    frames.push({ node: v, children, next: 0, height: 0 });
+    return undefined;
   };
-  visit(root);
+  enter(root);
+  while (frames.length) {
+    const f = frames[frames.length - 1];
+    if (f.next < f.children.length) {
+      const h = enter(f.children[f.next++]);
+      if (h !== undefined) f.height = Math.max(f.height, h + 1);
+      continue;
+    }
+    frames.pop();
+    active.delete(f.node);
+    heights.set(f.node, f.height);
+    const parent = frames[frames.length - 1];
+    if (parent) parent.height = Math.max(parent.height, f.height + 1);
+  }
   return root as PyValue;
 }

@@ -10,6 +10,7 @@
  */
 import { BundleError, NOTHING_LOADED } from './bundle-error';
 import { flattenTensors } from './flatten';
+import { budgetFor } from './limits';
 import { unpickle } from './pickle-read';
 import { pickleObject } from './pickle-write';
 import type { PyValue } from './py-value';
@@ -94,7 +95,7 @@ function decode(bytes: Uint8Array, options: DecodeOptions): PtFile {
     budget,
     persistentLoad: (pid) => loadStorage(pid, storages, (key) => record(`data/${key}`), prefix),
   });
-  return { root, prefix, entries, tensors: flattenTensors(root) };
+  return { root, prefix, entries, tensors: flattenTensors(root, budgetFor(bytes.length).remainingUnits) };
 }
 
 /** Returns the common folder of all entries; refuses TorchScript archives before anything is extracted. */

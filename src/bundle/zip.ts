@@ -15,6 +15,7 @@
  */
 import { strFromU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { crc32 } from './crc32';
 
 /** torch's loader rejects more entries than this long before we would; it bounds the scan. */
 const MAX_ENTRIES = 100_000;
@@ -34,6 +35,8 @@ export interface ZipEntry {
   sizeBytes: number;
   /** Zip compression method: 0 stored, 8 deflate. Only 0 is ever extracted. */
   method: number;
+  /** CRC-32 of the entry's data, from the central directory. */
+  crc32: number;
 }
 
 function corrupt(what: string, entry?: string): BundleError {
@@ -115,6 +118,7 @@ export function scanZip(bytes: Uint8Array): ZipEntry[] {
   let p = dir.offset;
   for (let i = 0; i < dir.count; i++) {
     if (p + 46 > dir.offset + dir.size || u32(bytes, p) !== SIG_CENTRAL) throw corrupt('bad central directory header');
+    const p0 = p;
     const flags = u16(bytes, p + 8);
     const method = u16(bytes, p + 10);
     const nameEnd = p + 46 + u16(bytes, p + 28);
@@ -132,7 +136,7 @@ export function scanZip(bytes: Uint8Array): ZipEntry[] {
     if (seen.has(name)) throw corrupt(`duplicate entry '${name}'`, name);
     seen.add(name);
     spans.push([localOffset, dataOffset + compressed, name]);
-    entries.push({ name, dataOffset, sizeBytes: compressed, method });
+    entries.push({ name, dataOffset, sizeBytes: compressed, method, crc32: u32(bytes, p0 + 16) });
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
@@ -187,6 +191,13 @@ export function readZip(bytes: Uint8Array, inspect?: (entries: ZipEntry[]) => vo
   for (const entry of entries) {
     const data = files[entry.name];
     if (!data || data.length !== entry.sizeBytes) throw corrupt(`entry '${entry.name}' could not be extracted`, entry.name);
+    if (crc32(data) !== entry.crc32) {
+      throw new BundleError(
+        `entry ${entry.name} fails its CRC-32 check: the file is damaged (a changed bit in transfer or on disk). ` +
+          `Download or export it again. ${NOTHING_LOADED}`,
+        { entry: entry.name },
+      );
+    }
     out.set(entry.name, data);
   }
   return out;

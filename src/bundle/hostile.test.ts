@@ -1,0 +1,104 @@
+/*
+ * Hostile pickles built in memory: deep nesting, shared (memo) references in a DAG, and a flipped
+ * bit under a zip CRC. Each must be refused with a BundleError, quickly.
+ */
+import { describe, expect, it } from 'vitest';
+import { refusal } from '../../test/fixtures/torch/load';
+import { MAX_NESTING_DEPTH } from './limits';
+import { decodePt, encodePt } from './pt';
+import { PyDict, PyTensor } from './py-value';
+import { writeZip } from './zip';
+
+/** A torch.save-shaped zip around a raw pickle body (PROTO 2 and STOP added). */
+function ptWith(body: number[]): Uint8Array {
+  return writeZip([
+    ['archive/data.pkl', Uint8Array.from([0x80, 0x02, ...body, 0x2e])],
+    ['archive/version', new TextEncoder().encode('3\n')],
+  ]);
+}
+
+/** `depth` lists, each the only item of the one around it: EMPTY_LIST x depth, APPEND x (depth - 1). */
+const nestedLists = (depth: number) => [...new Array(depth).fill(0x5d), ...new Array(depth - 1).fill(0x61)];
+
+/** levels of TUPLE2(prev, prev) over a leaf, each memoized: 2^levels paths in 5 bytes a level. */
+function dag(levels: number, leaf: number[]): number[] {
+  const out = [...leaf, 0x71, 0]; // BINPUT 0 (the value stays on the stack)
+  for (let i = 0; i < levels; i++) out.push(0x68, i, 0x86, 0x71, i + 1); // BINGET i, TUPLE2, BINPUT i+1
+  return out;
+}
+
+function timed<T>(fn: () => T): { value: T; ms: number } {
+  const t0 = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+describe('hostile pickles', () => {
+  it('accepts nesting at the limit and refuses one level past it', () => {
+    expect(() => decodePt(ptWith(nestedLists(MAX_NESTING_DEPTH)))).not.toThrow();
+    expect(refusal(() => decodePt(ptWith(nestedLists(MAX_NESTING_DEPTH + 1)))).message).toMatch(/nested more than 1000 levels/);
+  });
+
+  it('refuses nesting far beyond the limit with a BundleError, not a RangeError', () => {
+    for (const body of [nestedLists(100_000), [0x4e, ...new Array(100_000).fill(0x85)]]) {
+      const { value, ms } = timed(() => refusal(() => decodePt(ptWith(body))));
+      expect(value.message).toMatch(/nested more than/);
+      expect(ms).toBeLessThan(1000);
+    }
+  });
+
+  it('walks a DAG of shared references once: 40 levels of (x, x) decode in linear time', () => {
+    const { value, ms } = timed(() => decodePt(ptWith(dag(40, [0x4e]))));
+    expect(value.tensors).toEqual([]);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('refuses a DAG that would list one tensor along 2^30 paths', () => {
+    const tensor = [...encodePtBody()];
+    const { value, ms } = timed(() => refusal(() => decodePt(ptWithTensor(dag(30, tensor)))));
+    expect(value.message).toMatch(/expands too much/);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('refuses a flipped bit in tensor data, naming the entry', () => {
+    const bytes = encodePt(new PyDict([['w', new PyTensor('float32', [4], Float32Array.of(-0.454, 1, 2, 3))]], true));
+    const data = findData(bytes, Float32Array.of(-0.454));
+    const flipped = bytes.slice();
+    flipped[data + 2] ^= 0x10;
+    expect(refusal(() => decodePt(flipped)).message).toMatch(/entry archive\/data\/0 fails its CRC-32 check/);
+  });
+});
+
+/** Byte offset of `needle`'s bytes in `bytes`. */
+function findData(bytes: Uint8Array, needle: Float32Array): number {
+  const n = new Uint8Array(needle.buffer);
+  for (let i = 0; i + n.length <= bytes.length; i++) if (n.every((b, j) => bytes[i + j] === b)) return i;
+  return -1;
+}
+
+/** The pickle body of a 1-element float tensor with storage key "0" (from our writer). */
+function encodePtBody(): Uint8Array {
+  const pkl = unzipPickle(encodePt(new PyTensor('float32', [1], Float32Array.of(1))));
+  return pkl.subarray(2, pkl.length - 1);
+}
+
+function unzipPickle(zip: Uint8Array): Uint8Array {
+  const name = new TextEncoder().encode('archive/data.pkl');
+  const at = findBytes(zip, name) + name.length;
+  const extra = zip[at - name.length - 2] | (zip[at - name.length - 1] << 8);
+  const size = new DataView(zip.buffer).getUint32(at - name.length - 30 + 18, true);
+  return zip.subarray(at + extra, at + extra + size);
+}
+
+function findBytes(bytes: Uint8Array, needle: Uint8Array): number {
+  for (let i = 0; i + needle.length <= bytes.length; i++) if (needle.every((b, j) => bytes[i + j] === b)) return i;
+  return -1;
+}
+
+function ptWithTensor(body: number[]): Uint8Array {
+  return writeZip([
+    ['archive/data.pkl', Uint8Array.from([0x80, 0x02, ...body, 0x2e])],
+    ['archive/data/0', new Uint8Array(Float32Array.of(1).buffer)],
+    ['archive/version', new TextEncoder().encode('3\n')],
+  ]);
+}
