@@ -47,10 +47,13 @@ model = nn.Sequential(
 ${layout.modules.map(moduleLine).join('\n')}
 )
 
-# torch >= 2.0 reads the whole bundle with weights_only=True (no code runs from the file).
-# torch 1.13's weights_only loader cannot read Python floats (lr, losses): there use plain
-# torch.load(${file}) on a file you trust.
-ckpt = torch.load(${file}, weights_only=True)
+# torch >= 2.0 reads the whole bundle with weights_only=True: no code from the file can run.
+# torch 1.13's weights_only reader cannot read Python floats (lr, losses; pytorch#94670), so
+# there the full unpickler reads it: use that only on a file you downloaded yourself.
+if int(torch.__version__.split(".")[0]) >= 2:
+    ckpt = torch.load(${file}, weights_only=True)
+else:
+    ckpt = torch.load(${file})
 model.load_state_dict(ckpt[${JSON.stringify(MODEL_STATE_DICT)}])
 
 # load_state_dict restores the hyper-parameters (lr, betas, momentum, ...) and the moment buffers.

@@ -1,0 +1,56 @@
+/**
+ * The PyTorch versions the tests check our files against: Debian bookworm's torch 1.13 on the host
+ * (/usr/bin/python3), and torch 2.x in the Debian trixie root that `.ci/torch2-root.sh` makes
+ * (TORCH2_ROOT, default /var/cache/tab-trainer/trixie). TORCH2=skip leaves 2.x out and says so;
+ * under CI a missing root without TORCH2=skip is an error, never a silent pass.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+export interface TorchPython {
+  label: string;
+  /** Runs `python3 <script> ...args` with `dir` as the working directory; returns stdout. */
+  run(dir: string, script: string, args?: string[]): string;
+}
+
+const HOST: TorchPython = {
+  label: 'torch 1.13 (host)',
+  run: (dir, script, args = []) => execFileSync('/usr/bin/python3', [script, ...args], { cwd: dir, encoding: 'utf8' }),
+};
+
+function chrooted(root: string): TorchPython {
+  return {
+    label: 'torch 2.x (trixie root)',
+    run(dir, script, args = []) {
+      // The root sees only its own tree: the files go to a scratch folder inside it, and back.
+      const inside = mkdtempSync(join(root, 'tmp', 'tab-trainer-'));
+      try {
+        cpSync(dir, inside, { recursive: true });
+        const cwd = `/tmp/${basename(inside)}`;
+        const out = execFileSync('chroot', [root, 'sh', '-c', 'cd "$0" && exec python3 "$@"', cwd, script, ...args], { encoding: 'utf8' });
+        cpSync(inside, dir, { recursive: true });
+        // Without /proc in the root, torch's UCX prints a harmless boot-id line on stdout.
+        return out.split('\n').filter((l) => !l.includes('UCX')).join('\n');
+      } finally {
+        rmSync(inside, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** Every torch to check against; throws under CI when torch 2.x should be there and is not. */
+export function torchPythons(): TorchPython[] {
+  if (process.env.TORCH2 === 'skip') {
+    console.warn('torch 2.x checks skipped: TORCH2=skip');
+    return [HOST];
+  }
+  const root = process.env.TORCH2_ROOT ?? '/var/cache/tab-trainer/trixie';
+  if (!existsSync(join(root, 'usr/bin/python3'))) {
+    const why = `torch 2.x root ${root} is missing: make it with .ci/torch2-root.sh, or set TORCH2=skip`;
+    if (process.env.CI) throw new Error(why);
+    console.warn(`torch 2.x checks skipped: ${why}`);
+    return [HOST];
+  }
+  return [HOST, chrooted(root)];
+}
