@@ -12,6 +12,8 @@ import { BundleError, NOTHING_LOADED } from './bundle-error';
  * iterative, so the limit is ours to choose, not the call stack's.
  */
 export const MAX_NESTING_DEPTH = 1000;
+/** Most dimensions a tensor may have (torch's CUDA kernels stop at 25; no checkpoint comes near). */
+export const MAX_RANK = 64;
 /** Units (elements, characters, records) a decode may produce per byte of file, plus a constant. */
 const UNITS_PER_BYTE = 16;
 const BASE_UNITS = 1 << 20;
@@ -41,7 +43,7 @@ export const unlimitedBudget = (): DecodeBudget => ({ remainingBytes: Infinity, 
 export function expandsTooMuch(what: string, entry?: string): BundleError {
   return new BundleError(
     `the file expands too much when read (${what}): it reuses the same data along very many paths, ` +
-      `far more than a checkpoint of its size holds. The file is corrupt or hostile. ${NOTHING_LOADED}`,
+      `far more than a checkpoint of its size holds. The file is corrupt or hostile: export the checkpoint again, or choose another file. ${NOTHING_LOADED}`,
     { entry },
   );
 }
@@ -49,7 +51,7 @@ export function expandsTooMuch(what: string, entry?: string): BundleError {
 export function nestedTooDeeply(entry?: string): BundleError {
   return new BundleError(
     `containers in the file are nested more than ${MAX_NESTING_DEPTH} levels deep, deeper than torch.save can write. ` +
-      `The file is corrupt or hostile. ${NOTHING_LOADED}`,
+      `The file is corrupt or hostile: export the checkpoint again, or choose another file. ${NOTHING_LOADED}`,
     { entry },
   );
 }

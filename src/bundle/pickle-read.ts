@@ -8,9 +8,9 @@
  * Nothing is executed: REDUCE only builds tensors, OrderedDicts, devices and sizes.
  */
 import { BundleError, NOTHING_LOADED } from './bundle-error';
-import { MAX_NESTING_DEPTH, nestedTooDeeply } from './limits';
+import { MAX_NESTING_DEPTH, nestedTooDeeply, type DecodeBudget } from './limits';
 import { PyDict, PyTensor, TorchRef, type PyKey, type PyValue } from './py-value';
-import { callGlobal, isGlobal, isStorage, resolveGlobal, type DecodeBudget, type GlobalRef, type StorageRef } from './torch-globals';
+import { callGlobal, isGlobal, isStorage, resolveGlobal, type GlobalRef, type StorageRef } from './torch-globals';
 
 /** Limits from pt-format.md §6.3; torch's own output is far below each. */
 const MAX_OPS = 10_000_000;
@@ -23,6 +23,7 @@ type Item = PyValue | GlobalRef | StorageRef | TorchRef | typeof MARK;
 export interface UnpickleOptions {
   /** BINPERSID: turns a persistent id tuple into a storage (pt.ts reads `data/<key>`). */
   persistentLoad(pid: readonly unknown[]): StorageRef;
+  /** Tensor bytes and REDUCE work the file may cost (limits.ts budgetFor). */
   budget: DecodeBudget;
 }
 

@@ -8,7 +8,7 @@
  *   <prefix>/version      "3\n"; torch accepts 1..10
  * The prefix is read from the archive, never from the file name (a renamed file keeps its folder).
  */
-import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
 import { flattenTensors } from './flatten';
 import { budgetFor } from './limits';
 import { unpickle } from './pickle-read';
@@ -49,7 +49,7 @@ export function refuse<T>(fileName: string, run: () => T): T {
     return run();
   } catch (err) {
     if (!(err instanceof BundleError)) throw err;
-    throw new BundleError(`Refused ${fileName}: ${err.message}`, { entry: err.entry, cause: err.cause });
+    throw new BundleError(`Refused ${fromFile(fileName, 120)}: ${err.message}`, { entry: err.entry, cause: err.cause });
   }
 }
 
@@ -89,13 +89,13 @@ function decode(bytes: Uint8Array, options: DecodeOptions): PtFile {
   if (!pickle) throw new BundleError(`data.pkl is missing, so this is not a checkpoint. Choose a file written by torch.save. ${NOTHING_LOADED}`, { entry: `${prefix}/data.pkl` });
   if (pickle.length > MAX_PICKLE_BYTES) throw new BundleError(`data.pkl is ${pickle.length} bytes, more than the ${MAX_PICKLE_BYTES}-byte limit. ${NOTHING_LOADED}`, { entry: `${prefix}/data.pkl` });
 
-  const budget = { remainingBytes: options.maxTensorBytes ?? 8 * bytes.length + (1 << 20) };
+  const budget = budgetFor(bytes.length, options.maxTensorBytes);
   const storages = new Map<string, StorageRef>();
   const root = unpickle(pickle, {
     budget,
     persistentLoad: (pid) => loadStorage(pid, storages, (key) => record(`data/${key}`), prefix),
   });
-  return { root, prefix, entries, tensors: flattenTensors(root, budgetFor(bytes.length).remainingUnits) };
+  return { root, prefix, entries, tensors: flattenTensors(root, budget.remainingUnits) };
 }
 
 /** Returns the common folder of all entries; refuses TorchScript archives before anything is extracted. */
@@ -103,7 +103,7 @@ function checkLayout(names: string[]): string {
   const prefix = names[0]?.includes('/') ? names[0].slice(0, names[0].indexOf('/')) : '';
   const outside = names.find((n) => !prefix || !n.startsWith(`${prefix}/`));
   if (outside !== undefined) {
-    throw notTorch(`entry '${outside}' is not under the archive's folder, so this is not a torch.save archive`, 'Choose a file written by torch.save.');
+    throw notTorch(`entry '${fromFile(outside)}' is not under the archive's folder, so this is not a torch.save archive`, 'Choose a file written by torch.save.');
   }
   const relative = names.map((n) => n.slice(prefix.length + 1));
   if (relative.some((n) => n === 'constants.pkl' || n.startsWith('code/'))) {
@@ -117,7 +117,7 @@ function checkVersion(bytes: Uint8Array | undefined): void {
   const version = /^[0-9]{1,2}$/.test(text) ? Number(text) : NaN;
   if (!(version >= 1 && version <= 10)) {
     throw new BundleError(
-      `the archive version record is ${bytes ? `'${text.slice(0, 20)}'` : 'missing'}; torch.save writes 1 to 10. ` +
+      `the archive version record is ${bytes ? `'${fromFile(text, 20)}'` : 'missing'}; torch.save writes 1 to 10. ` +
         `Re-save the checkpoint with torch.save. ${NOTHING_LOADED}`,
       { entry: 'version' },
     );

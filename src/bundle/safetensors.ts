@@ -9,8 +9,9 @@
  * The writer matches the `safetensors` package byte for byte: tensors ordered by dtype size rank,
  * then by name; compact JSON padded with spaces so the data buffer starts 8-aligned.
  */
-import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
 import { scanJsonKeys } from './json-keys';
+import { MAX_RANK } from './limits';
 import { DTYPES, dtypeOfSafetensors, materialize, product, toStorageBytes, type TensorRecord } from './tensor';
 
 /** The reference implementation's header limit. */
@@ -25,7 +26,7 @@ export interface SafetensorsFile {
 }
 
 function bad(what: string, entry?: string): BundleError {
-  return new BundleError(`the safetensors header is invalid (${what}). The file is corrupt; re-export it. ${NOTHING_LOADED}`, { entry });
+  return new BundleError(`the safetensors header is invalid (${what}). The file is corrupt; re-export it. ${NOTHING_LOADED}`, { entry: entry === undefined ? undefined : fromFile(entry) });
 }
 
 const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -49,7 +50,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw bad('not a JSON object');
   const keys = scanJsonKeys(text);
-  if (keys.duplicate !== undefined) throw bad(`duplicate key '${keys.duplicate}'`, keys.duplicate);
+  if (keys.duplicate !== undefined) throw bad(`duplicate key '${fromFile(keys.duplicate)}'`, keys.duplicate);
 
   const buffer = bytes.subarray(8 + n);
   const metadata = readMetadata((header as Record<string, unknown>).__metadata__);
@@ -60,15 +61,15 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     const entry = (header as Record<string, unknown>)[name];
     const { dtype: code, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>;
     const dtype = typeof code === 'string' ? dtypeOfSafetensors(code) : undefined;
-    if (!dtype) throw bad(`tensor '${name}' has unsupported dtype ${JSON.stringify(code)}`, name);
-    if (!Array.isArray(shape) || !shape.every(isSize)) throw bad(`tensor '${name}' has a malformed shape`, name);
+    if (!dtype) throw bad(`tensor '${fromFile(name)}' has unsupported dtype ${fromFile(JSON.stringify(code) ?? 'none', 20)}`, name);
+    if (!Array.isArray(shape) || shape.length > MAX_RANK || !shape.every(isSize)) throw bad(`tensor '${fromFile(name)}' has a malformed shape`, name);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isSize) || offsets[0] > offsets[1]) {
-      throw bad(`tensor '${name}' has malformed data_offsets`, name);
+      throw bad(`tensor '${fromFile(name)}' has malformed data_offsets`, name);
     }
     const [begin, end] = offsets as [number, number];
     const numel = product(shape);
     if (end > buffer.length || numel * DTYPES[dtype].itemsize !== end - begin) {
-      throw bad(`tensor '${name}' needs ${numel * DTYPES[dtype].itemsize} bytes but data_offsets give ${end - begin}`, name);
+      throw bad(`tensor '${fromFile(name)}' needs ${numel * DTYPES[dtype].itemsize} bytes but data_offsets give ${end - begin}`, name);
     }
     spans.push([begin, end, name]);
     tensors.push({ name, dtype, shape: [...shape], data: materialize({ dtype, offset: 0, shape: [numel], stride: [1] }, buffer.subarray(begin, end)) });
@@ -80,7 +81,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
 function readMetadata(raw: unknown): Record<string, string> {
   if (raw === undefined) return {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw bad('__metadata__ is not an object');
-  for (const [k, v] of Object.entries(raw)) if (typeof v !== 'string') throw bad(`__metadata__ value '${k}' is not a string`, k);
+  for (const [k, v] of Object.entries(raw)) if (typeof v !== 'string') throw bad(`__metadata__ value '${fromFile(k)}' is not a string`, k);
   return { ...(raw as Record<string, string>) };
 }
 
@@ -89,7 +90,7 @@ function checkTiling(spans: Array<[number, number, string]>, bufferLength: numbe
   spans.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let expected = 0;
   for (const [begin, end, name] of spans) {
-    if (begin !== expected) throw bad(`tensor '${name}' starts at ${begin}, expected ${expected} (gap or overlap)`, name);
+    if (begin !== expected) throw bad(`tensor '${fromFile(name)}' starts at ${begin}, expected ${expected} (gap or overlap)`, name);
     expected = end;
   }
   if (expected !== bufferLength) throw bad(`${bufferLength - expected} bytes after the last tensor`);

@@ -3,7 +3,8 @@
  * A GLOBAL is matched by exact `module` + `name` strings when the opcode is read; nothing is ever
  * imported, looked up or executed. Anything else is refused at the GLOBAL opcode, before any REDUCE.
  */
-import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
+import { MAX_RANK, spend, type DecodeBudget } from './limits';
 import { PyDict, PyTensor, TorchRef, isTuple, type PyValue } from './py-value';
 import { DTYPES, checkView, decodedBytes, dtypeOfStorage, isDType, materialize, product, type DType } from './tensor';
 
@@ -21,11 +22,6 @@ export interface StorageRef {
   bytes: Uint8Array;
 }
 
-/** Limits shared by one decode: how many bytes of tensor data may still be materialized. */
-export interface DecodeBudget {
-  remainingBytes: number;
-}
-
 const CALLABLES: Record<string, GlobalRef['fn']> = {
   'collections.OrderedDict': 'OrderedDict',
   'torch._utils._rebuild_tensor_v2': 'rebuild_v2',
@@ -37,11 +33,13 @@ const CALLABLES: Record<string, GlobalRef['fn']> = {
   'torch.Size': 'Size',
 };
 
+/** GLOBAL `module.name` outside the allow-list; both parts come from the file, so they are quoted safely. */
 export function forbiddenGlobal(label: string): BundleError {
+  const shown = fromFile(label);
   return new BundleError(
-    `global '${label}' in data.pkl is not allowed (only tensor and container types are). ` +
-      `This file may be malicious; nothing was loaded.`,
-    { entry: label },
+    `data.pkl refers to the Python global '${shown}', which a checkpoint never needs (only tensor and container types are allowed): ` +
+      `loading it could run code. This file may be malicious; do not open it with torch.load(weights_only=False). ${NOTHING_LOADED}`,
+    { entry: shown },
   );
 }
 
@@ -70,8 +68,13 @@ function forbiddenCall(what: string): BundleError {
   return new BundleError(`data.pkl performs a forbidden operation (${what}). This file may be malicious; nothing was loaded.`, { entry: what });
 }
 
-/** REDUCE: applies an allow-listed callable to its argument tuple. */
+/**
+ * REDUCE: applies an allow-listed callable to its argument tuple. The pickle memo lets a file pass
+ * one big argument tuple to many REDUCEs for a few bytes each, so every element looked at is paid
+ * for from `budget` before it is looked at: the work stays proportional to the file's size.
+ */
 export function callGlobal(fn: GlobalRef, args: readonly unknown[], budget: DecodeBudget): PyValue {
+  spend(budget, 1 + args.length + argumentSize(fn, args), 'arguments of shared tensor and dict constructors', 'data.pkl');
   switch (fn.fn) {
     case 'OrderedDict': return makeOrderedDict(args);
     case 'rebuild_v2': return rebuildTensor(args, 6, undefined, budget);
@@ -96,6 +99,17 @@ export function callGlobal(fn: GlobalRef, args: readonly unknown[], budget: Deco
     }
     case 'storage':
       throw forbiddenCall(`call of storage class ${fn.label}`);
+  }
+}
+
+/** Elements inside the arguments that `callGlobal` walks: OrderedDict's pairs, a tensor's size and stride. */
+function argumentSize(fn: GlobalRef, args: readonly unknown[]): number {
+  const length = (v: unknown) => (Array.isArray(v) ? v.length : 0);
+  switch (fn.fn) {
+    case 'OrderedDict': return length(args[0]) * 3; // each pair: the pair, its key, its value
+    case 'rebuild_v2': case 'rebuild': case 'rebuild_v3': return length(args[2]) + length(args[3]);
+    case 'Size': return length(args[0]);
+    default: return 0;
   }
 }
 
@@ -125,6 +139,7 @@ function rebuildTensor(args: readonly unknown[], arity: number, v3dtype: DType |
     throw unsupported('tensor with conj/neg or other metadata');
   }
   if (!isStorage(storage)) throw forbiddenCall('tensor rebuild without a storage');
+  if (Array.isArray(size) && size.length > MAX_RANK) throw unsupported(`a tensor with ${size.length} dimensions (at most ${MAX_RANK})`);
   if (!isInt(offset) || !isIntTuple(size) || !isIntTuple(stride)) {
     throw new BundleError(`a tensor in data.pkl has a malformed size, stride or offset; the file is corrupt. ${NOTHING_LOADED}`, { entry: `data/${storage.key}` });
   }

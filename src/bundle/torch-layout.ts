@@ -19,8 +19,11 @@
  */
 import type { TensorEntry } from '../shared/checkpoint';
 import type { LayerSpec } from '../shared/model-spec';
-import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
 import type { DType, TensorRecord } from './tensor';
+
+/** The most unexpected keys one refusal lists; a hostile file can hold millions. */
+const MAX_LISTED_KEYS = 20;
 
 /** One module of the equivalent nn.Sequential. */
 export interface TorchModule {
@@ -244,7 +247,9 @@ export function stateDictToTensors(stateDict: ReadonlyMap<string, StateDictTenso
     return got && got.shape.join(',') !== t.torchShape.join(',');
   });
   if (missing.length || unexpected.length || mismatched.length) {
-    const quote = (keys: string[]) => keys.map((k) => `"${k}"`).join(', ');
+    // Unexpected keys come from the file: at most MAX_LISTED_KEYS of them, each quoted safely.
+    const quote = (keys: string[]) =>
+      keys.slice(0, MAX_LISTED_KEYS).map((k) => `"${fromFile(k)}"`).join(', ') + (keys.length > MAX_LISTED_KEYS ? ` and ${keys.length - MAX_LISTED_KEYS} more` : '');
     const lines = [
       missing.length ? `Missing key(s) in state_dict: ${quote(missing)}.` : '',
       unexpected.length ? `Unexpected key(s) in state_dict: ${quote(unexpected)}.` : '',
@@ -253,7 +258,7 @@ export function stateDictToTensors(stateDict: ReadonlyMap<string, StateDictTenso
     throw new BundleError(
       `the weights do not fit this model. Error(s) in loading state_dict for Sequential:\n\t${lines.join('\n\t')}\n` +
         `Set up the model the file was saved from in the Model cell (same layers and dataset), or choose another file. ${NOTHING_LOADED}`,
-      { entry: missing[0] ?? unexpected[0] ?? mismatched[0].torchName },
+      { entry: fromFile(missing[0] ?? unexpected[0] ?? mismatched[0].torchName) },
     );
   }
   const counters = layout.tensors.filter((t) => t.role === 'counter' && stateDict.has(t.torchName));

@@ -14,7 +14,7 @@
  * because fflate trusts declared sizes (a deflate bomb would be inflated in full).
  */
 import { strFromU8, unzipSync, zipSync, type Zippable } from 'fflate';
-import { BundleError, NOTHING_LOADED } from './bundle-error';
+import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
 import { crc32 } from './crc32';
 
 /** torch's loader rejects more entries than this long before we would; it bounds the scan. */
@@ -42,7 +42,7 @@ export interface ZipEntry {
 function corrupt(what: string, entry?: string): BundleError {
   return new BundleError(
     `the archive is truncated or corrupt (${what}). Re-download or re-save the file. ${NOTHING_LOADED}`,
-    { entry },
+    { entry: entry === undefined ? undefined : fromFile(entry) },
   );
 }
 
@@ -129,29 +129,29 @@ export function scanZip(bytes: Uint8Array): ZipEntry[] {
     p = extraEnd + u16(bytes, p + 32);
     checkEntrySize(name, flags, method, compressed, uncompressed, bytes.length);
     if (localOffset + 30 > bytes.length || u32(bytes, localOffset) !== SIG_LOCAL) {
-      throw corrupt(`local header of '${name}' is missing`, name);
+      throw corrupt(`local header of '${fromFile(name)}' is missing`, name);
     }
     const dataOffset = localOffset + 30 + u16(bytes, localOffset + 26) + u16(bytes, localOffset + 28);
-    if (dataOffset + compressed > dir.offset) throw corrupt(`data of '${name}' runs past the entries`, name);
-    if (seen.has(name)) throw corrupt(`duplicate entry '${name}'`, name);
+    if (dataOffset + compressed > dir.offset) throw corrupt(`data of '${fromFile(name)}' runs past the entries`, name);
+    if (seen.has(name)) throw corrupt(`duplicate entry '${fromFile(name)}'`, name);
     seen.add(name);
     spans.push([localOffset, dataOffset + compressed, name]);
     entries.push({ name, dataOffset, sizeBytes: compressed, method, crc32: u32(bytes, p0 + 16) });
   }
   spans.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < spans.length; i++) {
-    if (spans[i][0] < spans[i - 1][1]) throw corrupt(`entries '${spans[i - 1][2]}' and '${spans[i][2]}' overlap`);
+    if (spans[i][0] < spans[i - 1][1]) throw corrupt(`entries '${fromFile(spans[i - 1][2])}' and '${fromFile(spans[i][2])}' overlap`);
   }
   return entries;
 }
 
 function checkEntrySize(name: string, flags: number, method: number, compressed: number, uncompressed: number, fileBytes: number) {
-  if (flags & 1) throw corrupt(`entry '${name}' is encrypted`, name);
+  if (flags & 1) throw corrupt(`entry '${fromFile(name)}' is encrypted`, name);
   if (compressed > fileBytes || (method === 0 && compressed !== uncompressed)) {
     throw new BundleError(
-      `entry '${name}' declares ${Math.max(compressed, uncompressed)} bytes in a ${fileBytes}-byte file ` +
+      `entry '${fromFile(name)}' declares ${Math.max(compressed, uncompressed)} bytes in a ${fileBytes}-byte file ` +
         `(corrupt or a zip bomb). Re-download or re-save the file. ${NOTHING_LOADED}`,
-      { entry: name },
+      { entry: fromFile(name) },
     );
   }
 }
@@ -159,9 +159,9 @@ function checkEntrySize(name: string, flags: number, method: number, compressed:
 function refuseCompressed({ name, method }: ZipEntry): void {
   if (method !== 0) {
     throw new BundleError(
-      `entry '${name}' is compressed (zip method ${method}); torch.save writes stored entries only and ` +
+      `entry '${fromFile(name)}' is compressed (zip method ${method}); torch.save writes stored entries only and ` +
         `compressed entries can hide a decompression bomb. Re-save the file with torch.save. ${NOTHING_LOADED}`,
-      { entry: name },
+      { entry: fromFile(name) },
     );
   }
 }
@@ -179,7 +179,7 @@ export function readZip(bytes: Uint8Array, inspect?: (entries: ZipEntry[]) => vo
   try {
     files = unzipSync(bytes, {
       filter: (f) => {
-        if (f.compression !== 0) throw corrupt(`entry '${f.name}' changed between scans`, f.name);
+        if (f.compression !== 0) throw corrupt(`entry '${fromFile(f.name)}' changed between scans`, f.name);
         return true;
       },
     });
@@ -190,12 +190,12 @@ export function readZip(bytes: Uint8Array, inspect?: (entries: ZipEntry[]) => vo
   const out = new Map<string, Uint8Array>();
   for (const entry of entries) {
     const data = files[entry.name];
-    if (!data || data.length !== entry.sizeBytes) throw corrupt(`entry '${entry.name}' could not be extracted`, entry.name);
+    if (!data || data.length !== entry.sizeBytes) throw corrupt(`entry '${fromFile(entry.name)}' could not be extracted`, entry.name);
     if (crc32(data) !== entry.crc32) {
       throw new BundleError(
-        `entry ${entry.name} fails its CRC-32 check: the file is damaged (a changed bit in transfer or on disk). ` +
+        `entry ${fromFile(entry.name)} fails its CRC-32 check: the file is damaged (a changed bit in transfer or on disk). ` +
           `Download or export it again. ${NOTHING_LOADED}`,
-        { entry: entry.name },
+        { entry: fromFile(entry.name) },
       );
     }
     out.set(entry.name, data);
