@@ -8,9 +8,10 @@ import type { RunConfig } from '../shared/config';
 import type { ExportedFile, ExportFormat, ImportResult } from '../shared/engine-api';
 import { BundleError } from '../shared/errors';
 import { withHead } from '../shared/model-spec';
-import { decodeCheckpointBundle, encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors, pytorchCode, stateDictToTensors } from '../bundle';
+import { encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors, pytorchCode, stateDictToTensors } from '../bundle';
 import { findRecordProblem, loadCheckpoint, loadLatestValid, saveCheckpoint } from '../checkpoint';
 import type { Dataset } from './data';
+import { cancelled, readInWorker } from './read-file';
 import { learningRateAt } from './schedule';
 
 type LoadData = (c: RunConfig) => Promise<Dataset>;
@@ -53,19 +54,30 @@ export async function exportCheckpoint(
 /**
  * Reads an upload. Our bundle is validated and stored as a new run (existing runs are untouched);
  * a state_dict is mapped onto `current`'s model (PyTorch-style refusal on any mismatch) and
- * returned as tensors for the next run.
+ * returned as tensors for the next run. `signal` cancels it up to the moment the new run is
+ * written (then the write completes and the import is reported as done).
+ * @throws BundleError, or UploadCancelledError (name `AbortError`) once cancelled
  */
-export async function importFile(fileName: string, bytes: Uint8Array, current: RunConfig, loadData: LoadData): Promise<{ result: ImportResult; weights: TensorEntry[] | null }> {
-  const decoded = decodeCheckpointBundle(bytes, fileName);
+export async function importFile(
+  fileName: string,
+  bytes: Uint8Array,
+  current: RunConfig,
+  loadData: LoadData,
+  signal?: AbortSignal,
+): Promise<{ result: ImportResult; weights: TensorEntry[] | null }> {
+  const decoded = await readInWorker(fileName, bytes, signal);
+  if (signal?.aborted) throw cancelled(fileName);
   if (decoded.kind === 'bundle') {
     const runId = `import-${Date.now().toString(36)}`;
     const record: CheckpointRecord = { ...decoded.record, meta: { ...decoded.record.meta, runId } };
     const problem = findRecordProblem(record);
     if (problem) throw new BundleError(`Refused ${fileName}: ${problem.reason}. Nothing was loaded.`);
+    if (signal?.aborted) throw cancelled(fileName);
     const { meta } = await saveCheckpoint(record, { keepLast: Number.MAX_SAFE_INTEGER });
     return { result: { kind: 'bundle', runId, meta, config: record.config, notes: record.notes, notebookName: decoded.notebookName }, weights: null };
   }
   const data = await loadData(current);
+  if (signal?.aborted) throw cancelled(fileName);
   const tensors = stateDictToTensors(decoded.tensors, withHead(current.model, data.outputs), data.inputShape);
   const parameterCount = tensors.reduce((n, t) => n + t.data.length, 0);
   return { result: { kind: 'weights', fileName, tensorCount: tensors.length, parameterCount }, weights: tensors };

@@ -21,6 +21,8 @@ import { watchRun } from './watch';
 let session: Session | null = null;
 /** Weights of the last uploaded state_dict, for a run started with weightsFrom 'uploaded'. */
 let uploaded: TensorEntry[] | null = null;
+/** Cancels the upload being read (importFile), if any. */
+let importing: AbortController | null = null;
 const loadData = (c: RunConfig) => dataset(c.data);
 let cached: { key: string; data: Promise<Dataset> } | null = null;
 
@@ -155,9 +157,19 @@ const api: EngineApi = {
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
   async importFile(fileName, bytes, current) {
-    const { result, weights } = await importFile(fileName, bytes, current, loadData);
-    if (weights) uploaded = weights;
-    return result;
+    importing?.abort(); // the UI reads one file at a time; a new upload supersedes an old one
+    const controller = new AbortController();
+    importing = controller;
+    try {
+      const { result, weights } = await importFile(fileName, bytes, current, loadData, controller.signal);
+      if (weights) uploaded = weights;
+      return result;
+    } finally {
+      if (importing === controller) importing = null;
+    }
+  },
+  async cancelImport() {
+    importing?.abort();
   },
   async pytorchCode(config, fileName) {
     return pythonFor(config, fileName, loadData);

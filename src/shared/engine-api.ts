@@ -227,6 +227,12 @@ export interface EngineApi {
    * (against `current`'s model for a state_dict). Throws BundleError naming the reason and entry.
    */
   importFile(fileName: string, bytes: Uint8Array, current: RunConfig): Promise<ImportResult>;
+  /**
+   * Cancels the importFile being read: its reader is terminated and it rejects with an error named
+   * `AbortError` (nothing stored or live changed). Too late once the new run is being written: the
+   * import then completes as usual. No-op when nothing is being read.
+   */
+  cancelImport(): Promise<void>;
   /** Python that rebuilds the equivalent torch.nn model and loads a bundle named `fileName`. */
   pytorchCode(config: RunConfig, fileName: string): Promise<string>;
   /** True when another tab or worker holds `runId`'s lock (trains it), checkpoints or not. */

@@ -270,3 +270,53 @@ test('shows PyTorch code that loads the download, and copies it', async ({ page,
   }
   expect(readFileSync(join(dir, 'continue.py'), 'utf8')).toContain('nn.Linear(16, 3)');
 });
+
+test('Cancel stops reading a large upload: no error, nothing changes', async ({ page }) => {
+  const path = join(scratch(), 'big_state_dict.pt');
+  python('make-big', path);
+  await setUpSpiral(page, 2);
+  await train(page, 2);
+  const rows = checkpointRows(page);
+  await expect(rows.first()).toBeVisible();
+  const before = await rows.count();
+
+  await uploadInput(page).setInputFiles(path);
+  await expect(checkpointsCell(page).getByText('Reading big_state_dict.pt…')).toBeVisible();
+  await checkpointsCell(page).getByRole('button', { name: 'Cancel', exact: true }).click();
+  await expect(checkpointsCell(page).getByRole('status')).toHaveText('Upload of big_state_dict.pt cancelled. Nothing was changed.');
+  await expect(checkpointsCell(page).getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0);
+  // Longer than the whole read takes (the 100 MB test above refuses it in a few seconds): its refusal never shows.
+  await page.waitForTimeout(8000);
+  await expect(checkpointsCell(page).getByRole('alert')).toHaveCount(0);
+  await expect(checkpointsCell(page).getByRole('status')).toHaveText('Upload of big_state_dict.pt cancelled. Nothing was changed.');
+  await expect(rows).toHaveCount(before);
+  await expect(trainCell(page).getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+
+  // The reader is free again: the same file read to the end is refused as usual.
+  await uploadInput(page).setInputFiles(path);
+  await expect(checkpointsCell(page).getByRole('alert')).toContainText('Unexpected key(s) in state_dict: "big.weight"', { timeout: 60_000 });
+});
+
+test('refuses the hostile reproducers with their reasons and keeps the checkpoints', async ({ page }) => {
+  await setUpSpiral(page, 2);
+  await train(page, 2);
+  const rows = checkpointRows(page);
+  await expect(rows.first()).toBeVisible();
+  const before = await rows.count();
+  const cases: Array<[string, RegExp]> = [
+    ['deep_nesting.pt', /Refused deep_nesting\.pt: containers in the file are nested more than 1000 levels deep/],
+    ['dag_tensors.pt', /Refused dag_tensors\.pt: the file expands too much when read \(tensors reached along too many paths\)/],
+    ['dag_config.pt', /Refused dag_config\.pt: the file expands too much when read \(the config holds more values/],
+    ['shared_reduce_args.pt', /Refused shared_reduce_args\.pt: the file expands too much when read/],
+    ['forbidden_global_long_name.pt', /Python global 'os\\u\{1b\}\[2J\\u\{d\}\\u\{202e\}x+… \(65551 characters\)'/],
+  ];
+  for (const [file, message] of cases) {
+    const started = Date.now();
+    await uploadInput(page).setInputFiles(`test/fixtures/hostile/${file}`);
+    const alert = checkpointsCell(page).getByRole('alert');
+    await expect(alert).toContainText(message, { timeout: 10_000 });
+    await expect(alert).toContainText('Nothing was loaded.');
+    console.log(`${file}: refused in the page in ${Date.now() - started} ms`);
+    await expect(rows).toHaveCount(before);
+  }
+});
