@@ -23,7 +23,7 @@ import type { BackendName, RunConfig } from '../shared/config';
 import type { EpochMetrics } from '../shared/engine-api';
 import { withHead } from '../shared/model-spec';
 import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
-import { budgetFor } from './limits';
+import { plainDataBudgetFor } from './limits';
 import { decodePt, encodePt, refuse } from './pt';
 import { PyDict, PyTensor, type PyValue } from './py-value';
 import { bad, dict, float, fromPy, int64, need, needCount, needNumber, needString, toPy } from './bundle-values';
@@ -207,7 +207,7 @@ function decodeBundle(root: PyDict, sizeBytes: number): CheckpointRecord {
   if (version > BUNDLE_FORMAT_VERSION) {
     throw new BundleError(`this bundle has format_version ${version}, newer than the ${BUNDLE_FORMAT_VERSION} this app reads. Reload the page to get the newest Tab Trainer. ${NOTHING_LOADED}`, { entry: 'format_version' });
   }
-  const config = fromPy(need(root, ['config'], (v) => v instanceof PyDict, 'a dict'), 'config', budgetFor(sizeBytes)) as RunConfig;
+  const config = fromPy(need(root, ['config'], (v) => v instanceof PyDict, 'a dict'), 'config', plainDataBudgetFor(sizeBytes)) as RunConfig;
   if (!Array.isArray(config?.model?.layers) || typeof config.train?.optimizer !== 'string' || typeof config.data?.dataset !== 'string') {
     throw bad('config', 'not a RunConfig (data, model.layers, train)');
   }

@@ -3,7 +3,10 @@
  * bit under a zip CRC. Each must be refused with a BundleError, quickly.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { HOSTILE } from '../../test/fixtures/hostile/make-hostile';
 import { refusal } from '../../test/fixtures/torch/load';
+import { decodeCheckpointBundle } from './checkpoint-bundle';
 import { MAX_NESTING_DEPTH } from './limits';
 import { decodePt, encodePt } from './pt';
 import { PyDict, PyTensor } from './py-value';
@@ -102,3 +105,34 @@ function ptWithTensor(body: number[]): Uint8Array {
     ['archive/version', new TextEncoder().encode('3\n')],
   ]);
 }
+
+/** The committed reproducers (test/fixtures/hostile/README.md): message, and a bound on time. */
+const REPRODUCERS: Array<[file: string, message: RegExp]> = [
+  ['deep_nesting.pt', /nested more than 1000 levels deep, deeper than torch\.save can write/],
+  ['dag_tensors.pt', /expands too much when read \(tensors reached along too many paths\)/],
+  ['dag_config.pt', /expands too much when read \(the config holds more values than a file of this size can\)/],
+  ['shared_reduce_args.pt', /expands too much when read \(arguments of shared tensor and dict constructors\)/],
+  ['stride0_views.pt', /would need more memory than the file size justifies/],
+  ['forbidden_global_long_name.pt', /Python global 'os\\u\{1b\}\[2J\\u\{d\}\\u\{202e\}x+… \(65551 characters\)', which a checkpoint never needs/],
+  ['crc_flip_bundle.pt', /entry archive\/data\/0 fails its CRC-32 check/],
+];
+
+describe('committed hostile reproducers (test/fixtures/hostile)', () => {
+  const read = (name: string) => new Uint8Array(readFileSync(new URL(`../../test/fixtures/hostile/${name}`, import.meta.url)));
+
+  it('lists every file make-hostile.ts writes, and each is what the script makes today', () => {
+    expect(REPRODUCERS.map(([f]) => f).sort()).toEqual(Object.keys(HOSTILE).sort());
+    for (const [name, make] of Object.entries(HOSTILE)) expect(read(name), name).toEqual(make());
+  });
+
+  it.each(REPRODUCERS)('refuses %s with its message, under 1 s, in a short printable message', (file, message) => {
+    const bytes = read(file);
+    const { value, ms } = timed(() => refusal(() => decodeCheckpointBundle(bytes, file)));
+    expect(value.message).toMatch(new RegExp(`^Refused ${file.replace('.', '\\.')}: `));
+    expect(value.message).toMatch(message);
+    expect(value.message).toMatch(/Nothing was loaded\.$/);
+    expect(value.message.length).toBeLessThan(500);
+    expect(value.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/); // eslint-disable-line no-control-regex
+    expect(ms).toBeLessThan(1000);
+  });
+});

@@ -37,6 +37,15 @@ export function budgetFor(fileBytes: number, maxTensorBytes?: number): DecodeBud
   };
 }
 
+/**
+ * The budget for converting plain data (config, notes) to JS: without sharing, every value and
+ * character costs at least one byte of pickle, so twice the file size (plus a little) is ample,
+ * and a file that shares one list along many paths is refused after a few thousand copies.
+ */
+export function plainDataBudgetFor(fileBytes: number): DecodeBudget {
+  return { remainingBytes: 0, remainingUnits: 2 * fileBytes + 4096 };
+}
+
 /** A budget with no limit, for values we built ourselves (never for file contents). */
 export const unlimitedBudget = (): DecodeBudget => ({ remainingBytes: Infinity, remainingUnits: Infinity });
 

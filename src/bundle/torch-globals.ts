@@ -164,7 +164,7 @@ function rebuildTensor(args: readonly unknown[], arity: number, v3dtype: DType |
   if (cost > budget.remainingBytes) {
     throw new BundleError(
       `tensors in data.pkl would need more memory than the file size justifies (views repeat storage data too often). ` +
-        `The file is corrupt or hostile. ${NOTHING_LOADED}`,
+        `The file is corrupt or hostile: export the checkpoint again, or choose another file. ${NOTHING_LOADED}`,
       { entry: `data/${storage.key}` },
     );
   }
