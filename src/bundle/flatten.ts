@@ -11,18 +11,23 @@ import type { TensorRecord } from './tensor';
  * Every tensor in `root`, depth first in insertion order. A tensor reached twice is listed twice.
  * Iterative; a subtree without tensors is walked once however often it is shared, and the records
  * and name characters produced are capped by `maxUnits` (a DAG of shared lists names 2^depth paths).
- * @throws BundleError once the output would pass `maxUnits`
+ * The data bytes of all records together are capped by `maxBytes`: whoever reads a state dict
+ * converts (copies) each named tensor, so one tensor under a thousand names costs a thousand copies.
+ * @throws BundleError once the output would pass `maxUnits` or `maxBytes`
  */
-export function flattenTensors(root: PyValue, maxUnits = Infinity): TensorRecord[] {
+export function flattenTensors(root: PyValue, maxUnits = Infinity, maxBytes = Infinity): TensorRecord[] {
   const out: TensorRecord[] = [];
   const hasTensors = tensorHolders(root);
   let units = 0;
+  let bytes = 0;
   const todo: Array<[PyValue | undefined, string]> = [[root, '']];
   while (todo.length) {
     const [v, name] = todo.pop()!;
     if (v instanceof PyTensor) {
       units += 1 + name.length;
       if (units > maxUnits) throw expandsTooMuch('tensors reached along too many paths');
+      bytes += v.data.byteLength;
+      if (bytes > maxBytes) throw expandsTooMuch('the same tensor data under too many names');
       out.push({ name, dtype: v.dtype, shape: v.shape, data: v.data });
       continue;
     }

@@ -6,10 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { HOSTILE } from '../../test/fixtures/hostile/make-hostile';
 import { refusal } from '../../test/fixtures/torch/load';
+import { withHead } from '../shared/model-spec';
+import { fromFile } from './bundle-error';
 import { decodeCheckpointBundle } from './checkpoint-bundle';
 import { MAX_NESTING_DEPTH } from './limits';
 import { decodePt, encodePt } from './pt';
 import { PyDict, PyTensor } from './py-value';
+import { stateDictToTensors } from './torch-layout';
 import { writeZip } from './zip';
 
 /** A torch.save-shaped zip around a raw pickle body (PROTO 2 and STOP added). */
@@ -113,6 +116,7 @@ const REPRODUCERS: Array<[file: string, message: RegExp]> = [
   ['dag_config.pt', /expands too much when read \(the config holds more values than a file of this size can\)/],
   ['shared_reduce_args.pt', /expands too much when read \(arguments of shared tensor and dict constructors\)/],
   ['stride0_views.pt', /would need more memory than the file size justifies/],
+  ['shared_tensor_keys.pt', /expands too much when read \(the same tensor data under too many names\)/],
   ['forbidden_global_long_name.pt', /Python global 'os\\u\{1b\}\[2J\\u\{d\}\\u\{202e\}x+… \(65551 characters\)', which a checkpoint never needs/],
   ['crc_flip_bundle.pt', /entry archive\/data\/0 fails its CRC-32 check/],
 ];
@@ -134,5 +138,37 @@ describe('committed hostile reproducers (test/fixtures/hostile)', () => {
     expect(value.message.length).toBeLessThan(500);
     expect(value.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/); // eslint-disable-line no-control-regex
     expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('text from the file in messages, and shared strings', () => {
+  it('fromFile escapes control and bidi characters and cuts long text, counting it', () => {
+    expect(fromFile('os.system')).toBe('os.system');
+    expect(fromFile('a\u0000b\nc\u001b[2J\u202ed\u2028')).toBe('a\\u{0}b\\u{a}c\\u{1b}[2J\\u{202e}d\\u{2028}');
+    expect(fromFile('x'.repeat(1_000_000))).toBe(`${'x'.repeat(80)}… (1000000 characters)`);
+    expect(fromFile('é'.repeat(10), 4)).toBe('éééé… (10 characters)');
+  });
+
+  it('refuses a bundle whose config shares one 1 KB string in 20,000 places (a 20 MB config from 41 KB)', () => {
+    const str = (s: string) => [0x58, s.length & 0xff, s.length >> 8, 0, 0, ...new TextEncoder().encode(s)];
+    const body = [
+      0x7d, 0x28, ...str('format'), ...str('tab-trainer'), ...str('format_version'), 0x4b, 1,
+      ...str('config'), 0x7d, ...str('notes'), 0x5d, 0x28, ...str('n'.repeat(1024)), 0x71, 0, ...new Array(19_999).fill([0x68, 0]).flat(), 0x65, 0x73, 0x75,
+    ];
+    const bytes = ptWith(body);
+    expect(bytes.length).toBeLessThan(45_000);
+    const { value, ms } = timed(() => refusal(() => decodeCheckpointBundle(bytes, 'shared.pt')));
+    expect(value.message).toMatch(/^Refused shared\.pt: the file expands too much when read \(the config holds more values than a file of this size can\)/);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('lists at most 20 unexpected state-dict keys, each cut to 80 characters', () => {
+    const w = new PyTensor('float32', [1], Float32Array.of(1));
+    const sd = new Map(Array.from({ length: 1000 }, (_, i) => [`${i}.${'k'.repeat(10_000)}\r`, w] as const));
+    const message = refusal(() => stateDictToTensors(sd, withHead({ name: 'm', layers: [] }, 1), [1])).message;
+    expect(message).toContain('and 980 more.');
+    expect(message).toContain(`"0.${'k'.repeat(78)}… (10003 characters)"`);
+    expect(message.length).toBeLessThan(3000);
+    expect(message).not.toContain('\r');
   });
 });

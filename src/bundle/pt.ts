@@ -95,7 +95,7 @@ function decode(bytes: Uint8Array, options: DecodeOptions): PtFile {
     budget,
     persistentLoad: (pid) => loadStorage(pid, storages, (key) => record(`data/${key}`), prefix),
   });
-  return { root, prefix, entries, tensors: flattenTensors(root, budget.remainingUnits) };
+  return { root, prefix, entries, tensors: flattenTensors(root, budget.remainingUnits, budgetFor(bytes.length, options.maxTensorBytes).remainingBytes) };
 }
 
 /** Returns the common folder of all entries; refuses TorchScript archives before anything is extracted. */
