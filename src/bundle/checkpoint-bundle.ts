@@ -224,16 +224,26 @@ function decodeBundle(root: PyDict, sizeBytes: number): CheckpointRecord {
   const meta = {
     id: needString(m, ['id']),
     runId: needString(m, ['run_id']),
-    kind: needString(m, ['kind']) as CheckpointKind,
+    kind: needOneOf(m, 'kind', CHECKPOINT_KINDS) as CheckpointKind,
     epoch: trainer.epoch,
     step: trainer.step,
     valLoss: needNumber(m, ['val_loss']),
     sizeBytes,
     createdAt: needNumber(m, ['created_at']),
-    backend: needString(m, ['backend']) as BackendName,
+    backend: needOneOf(m, 'backend', BACKEND_NAMES) as BackendName,
   };
   const notes = needString(root, ['notebook', 'notes']);
   return { formatVersion: CHECKPOINT_FORMAT_VERSION, meta, config, notes, trainer, tensors };
+}
+
+const CHECKPOINT_KINDS: readonly CheckpointKind[] = ['periodic', 'best', 'final', 'manual'];
+const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+/** checkpoint.<key> as one of `allowed`; the refusal quotes the file's value safely. */
+function needOneOf(m: PyDict, key: string, allowed: readonly string[]): string {
+  const v = needString(m, [key]);
+  if (!allowed.includes(v)) throw bad(`checkpoint.${key}`, `'${fromFile(v, 40)}', not one of ${allowed.join(', ')}`);
+  return v;
 }
 
 function decodeTrainer(root: PyDict, step: number, optimizerStep: number): CheckpointRecord['trainer'] {

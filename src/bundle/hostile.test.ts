@@ -8,7 +8,8 @@ import { HOSTILE } from '../../test/fixtures/hostile/make-hostile';
 import { refusal } from '../../test/fixtures/torch/load';
 import { withHead } from '../shared/model-spec';
 import { fromFile } from './bundle-error';
-import { decodeCheckpointBundle } from './checkpoint-bundle';
+import { decodeCheckpointBundle, encodeCheckpointBundle } from './checkpoint-bundle';
+import { sampleRecord } from '../../test/fixtures/hostile/sample-record';
 import { MAX_NESTING_DEPTH } from './limits';
 import { decodePt, encodePt } from './pt';
 import { PyDict, PyTensor } from './py-value';
@@ -170,5 +171,15 @@ describe('text from the file in messages, and shared strings', () => {
     expect(message).toContain(`"0.${'k'.repeat(78)}… (10003 characters)"`);
     expect(message.length).toBeLessThan(3000);
     expect(message).not.toContain('\r');
+  });
+});
+
+describe('bundle strings checked against their allowed values', () => {
+  it('refuses an unknown checkpoint kind, quoting it safely', () => {
+    const bytes = encodeCheckpointBundle(sampleRecord(), 'Sample');
+    const root = decodePt(bytes).root as PyDict;
+    (root.get('checkpoint') as PyDict).set('kind', '\u202eperiodic\u0007');
+    const message = refusal(() => decodeCheckpointBundle(encodePt(root), 'kind.pt')).message;
+    expect(message).toMatch(/^Refused kind\.pt: the bundle's checkpoint\.kind is '\\u\{202e\}periodic\\u\{7\}', not one of periodic, best, final, manual\./);
   });
 });
