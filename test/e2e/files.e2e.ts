@@ -309,6 +309,9 @@ test('refuses the hostile reproducers with their reasons and keeps the checkpoin
     ['dag_config.pt', /Refused dag_config\.pt: the file expands too much when read \(the config holds more values/],
     ['shared_reduce_args.pt', /Refused shared_reduce_args\.pt: the file expands too much when read/],
     ['forbidden_global_long_name.pt', /Python global 'os\\u\{1b\}\[2J\\u\{d\}\\u\{202e\}x+… \(65551 characters\)'/],
+    ['stride0_views.pt', /Refused stride0_views\.pt: tensors in data\.pkl would need more memory than the file size justifies/],
+    ['shared_tensor_keys.pt', /Refused shared_tensor_keys\.pt: the file expands too much when read \(the same tensor data under too many names\)/],
+    ['crc_flip_bundle.pt', /Refused crc_flip_bundle\.pt: entry archive\/data\/0 fails its CRC-32 check/],
   ];
   for (const [file, message] of cases) {
     const started = Date.now();
