@@ -1,15 +1,18 @@
 /**
  * PyTorch as the oracle for exported bundles: train a few steps on tfjs's cpu backend, export with
- * encodeCheckpointBundle, and let the real torch (Debian python3-torch 1.13, test/python/torch_oracle.py)
- * rebuild the model from the bundle's config, load it strictly and compute the same logits; then load
- * optimizer_state_dict and take the same optimizer step on the same batch as we do.
+ * encodeCheckpointBundle, and let the real torch (test/python/torch_oracle.py) rebuild the model from
+ * the bundle's config, load it strictly and compute the same logits; then load optimizer_state_dict
+ * and take the same optimizer step on the same batch as we do. Every check runs on Debian bookworm's
+ * torch 1.13 (host) and on torch 2.x (Debian trixie's 2.6 in the root .ci/torch2-root.sh makes),
+ * which loads the bundle with torch.load(f, weights_only=True).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
+import { runScript, torchPythons } from '../../test/python/torch-versions';
 import { decodeCheckpointBundle, encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors } from '../bundle/checkpoint-bundle';
 import { torchModuleNames } from '../bundle/torch-layout';
 import type { CheckpointRecord } from '../shared/checkpoint';
@@ -76,6 +79,7 @@ function batchOf(data: Dataset, n: number) {
 }
 
 interface OracleReport {
+  torch: string;
   globals: string[];
   logits: number[];
   after_step?: { params: Record<string, number[]>; slots: Record<string, number[]>; steps: number[] };
@@ -83,12 +87,14 @@ interface OracleReport {
   state_dict_safetensors?: number;
 }
 
-function runOracle(files: string[], inputs: object): OracleReport {
-  const inputsPath = join(dir, `inputs-${Math.random().toString(36).slice(2)}.json`);
-  writeFileSync(inputsPath, JSON.stringify(inputs));
-  const run = spawnSync(PYTHON, ['test/python/torch_oracle.py', files[0], inputsPath, ...files.slice(1)], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  expect(run.status, run.stderr).toBe(0);
-  return JSON.parse(run.stdout) as OracleReport;
+/** torch_oracle.py on every torch we check against; `files` are names inside `here`. */
+function runOracle(here: string, files: string[], inputs: object): Array<{ label: string; report: OracleReport }> {
+  writeFileSync(join(here, 'inputs.json'), JSON.stringify(inputs));
+  return torchPythons().map((torch) => {
+    const report = JSON.parse(runScript(torch, here, 'test/python/torch_oracle.py', [files[0], 'inputs.json', ...files.slice(1)])) as OracleReport;
+    expect(report.torch.startsWith(torch.major === 1 ? '1.13' : '2.'), torch.label).toBe(true);
+    return { label: torch.label, report };
+  });
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -117,26 +123,29 @@ async function checkAgainstTorch(label: string, config: RunConfig, steps: number
   const t = await trainSteps(config, steps);
   const record = await recordOf(t);
   const bytes = encodeCheckpointBundle(record, `Notebook ${label}`);
-  const file = join(dir, `${label.replace(/\W+/g, '_')}.pt`);
-  writeFileSync(file, bytes);
-  const files = [file];
+  const here = join(dir, label.replace(/\W+/g, '_'));
+  mkdirSync(here, { recursive: true });
+  const files = ['bundle.pt'];
+  writeFileSync(join(here, files[0]), bytes);
   if (opts.stateDicts) {
-    files.push(`${file}.state_dict.pt`, `${file}.safetensors`);
-    writeFileSync(files[1], encodeStateDictPt(record));
-    writeFileSync(files[2], encodeStateDictSafetensors(record));
+    files.push('state_dict.pt', 'state_dict.safetensors');
+    writeFileSync(join(here, files[1]), encodeStateDictPt(record));
+    writeFileSync(join(here, files[2]), encodeStateDictSafetensors(record));
   }
   const batch = batchOf(t.data, 8);
-  const report = runOracle(files, { x: batch.torchX, x_shape: batch.torchShape, y: opts.optimizerStep ? Array.from(batch.y) : null });
-  expect(report.globals.every((g) => g === 'collections.OrderedDict' || g.startsWith('torch.'))).toBe(true);
+  const reports = runOracle(here, files, { x: batch.torchX, x_shape: batch.torchShape, y: opts.optimizerStep ? Array.from(batch.y) : null });
 
   const logits = t.predictLogits(batch.x);
   const ours = (await logits.data()) as Float32Array;
   logits.dispose();
-  measured[`${label} logits`] = maxAbsDiff(ours, report.logits);
-  expect(measured[`${label} logits`]).toBeLessThanOrEqual(TOLERANCE);
-  if (opts.stateDicts) {
-    expect(report.state_dict_pt).toBe(0);
-    expect(report.state_dict_safetensors).toBe(0);
+  for (const { label: torch, report } of reports) {
+    expect(report.globals.every((g) => g === 'collections.OrderedDict' || g.startsWith('torch.'))).toBe(true);
+    measured[`${label} logits, ${torch}`] = maxAbsDiff(ours, report.logits);
+    expect(measured[`${label} logits, ${torch}`]).toBeLessThanOrEqual(TOLERANCE);
+    if (opts.stateDicts) {
+      expect(report.state_dict_pt, torch).toBe(0);
+      expect(report.state_dict_safetensors, torch).toBe(0);
+    }
   }
 
   // The bundle reads back as the same record (meta.sizeBytes is rebuilt from the file).
@@ -145,20 +154,22 @@ async function checkAgainstTorch(label: string, config: RunConfig, steps: number
 
   if (opts.optimizerStep) {
     ourStep(t, batch.x, batch.y, config.train.learningRate);
-    const after = report.after_step!;
     const layout = torchModuleNames(withHead(config.model, t.data.outputs), t.data.inputShape);
     const byName = new Map((await readVariables(t.namedState())).map((v) => [v.name, v.data]));
-    let worst = 0;
-    layout.params.forEach((p, i) => {
-      worst = Math.max(worst, maxAbsDiff(p.toTorch(byName.get(p.ourName!)!), after.params[p.torchName]));
-      for (const slot of Object.keys(after.slots).filter((k) => k.startsWith(`${i}.`))) {
-        worst = Math.max(worst, maxAbsDiff(p.toTorch(byName.get(`${p.ourName}.${slot.slice(slot.indexOf('.') + 1)}`)!), after.slots[slot]));
-      }
-    });
-    expect(Object.keys(after.slots).length).toBeGreaterThanOrEqual(config.train.optimizer === 'sgd' && config.train.momentum === 0 ? 0 : layout.params.length);
-    after.steps.forEach((s) => expect(s).toBe(t.opt.step));
-    measured[`${label} after one ${config.train.optimizer} step`] = worst;
-    expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    for (const { label: torch, report } of reports) {
+      const after = report.after_step!;
+      let worst = 0;
+      layout.params.forEach((p, i) => {
+        worst = Math.max(worst, maxAbsDiff(p.toTorch(byName.get(p.ourName!)!), after.params[p.torchName]));
+        for (const slot of Object.keys(after.slots).filter((k) => k.startsWith(`${i}.`))) {
+          worst = Math.max(worst, maxAbsDiff(p.toTorch(byName.get(`${p.ourName}.${slot.slice(slot.indexOf('.') + 1)}`)!), after.slots[slot]));
+        }
+      });
+      expect(Object.keys(after.slots).length).toBeGreaterThanOrEqual(config.train.optimizer === 'sgd' && config.train.momentum === 0 ? 0 : layout.params.length);
+      after.steps.forEach((s) => expect(s).toBe(t.opt.step));
+      measured[`${label} after one ${config.train.optimizer} step, ${torch}`] = worst;
+      expect(worst).toBeLessThanOrEqual(TOLERANCE);
+    }
   }
   batch.x.dispose();
   t.dispose();

@@ -1,11 +1,13 @@
 """Oracle for our .pt writer: loads files we wrote with the real torch and prints what it found.
 
-Usage: /usr/bin/python3 test/python/check_pt.py FILE.pt...
-Prints one JSON object: {file: {"tensors": {dotted name: {dtype, shape, sum}}, "value": tagged tree,
-"globals": [...], "weights_only": "ok" | "skipped (floats)" | error}}.
+Usage: python3 check_pt.py FILE.pt...   (torch 1.13 on the host, or torch 2.x in the trixie root)
+Prints one JSON object: {"torch": version, "files": {file: {"tensors": {dotted name: {dtype, shape, sum}},
+"value": tagged tree, "globals": [...], "weights_only": "ok" | "skipped (floats)" | error}}}.
 Before anything is unpickled, every GLOBAL in data.pkl is checked against torch's weights_only
 allow-list by walking the opcodes with pickletools.genops (nothing is executed); a file that fails
-that check is reported and never loaded.
+that check is reported and never loaded. On torch 2.x the file is then loaded with
+torch.load(f, weights_only=True) only, as users' torch does by default; on 1.13, whose weights_only
+reader lacks Python floats, with the full unpickler, and weights_only=True is tried where it can work.
 """
 import json, pickletools, sys, zipfile
 from collections import OrderedDict
@@ -14,6 +16,7 @@ import torch
 from torch import _weights_only_unpickler as wou
 
 ALLOWED = set(wou._get_allowed_globals().keys())
+TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 
 
 def scan_pickle(path):
@@ -55,6 +58,13 @@ def check(path):
     bad = sorted(set(g for g in globals_ if g not in ALLOWED))
     if bad:
         return {"error": f"globals not on the weights_only allow-list: {bad}"}
+    if TORCH2:
+        try:
+            obj = torch.load(path, weights_only=True)
+        except Exception as e:  # reported, the test fails on it
+            return {"error": f"weights_only=True failed: {type(e).__name__}: {e}"}
+        tensors = {}
+        return {"tensors": tensors, "value": tag(obj, "", tensors), "globals": sorted(set(globals_)), "weights_only": "ok"}
     obj = torch.load(path)
     tensors = {}
     value = tag(obj, "", tensors)
@@ -70,4 +80,4 @@ def check(path):
 
 
 if __name__ == "__main__":
-    print(json.dumps({p: check(p) for p in sys.argv[1:]}))
+    print(json.dumps({"torch": torch.__version__, "files": {p: check(p) for p in sys.argv[1:]}}))

@@ -5,30 +5,34 @@
  * under CI a missing root without TORCH2=skip is an error, never a silent pass.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 export interface TorchPython {
   label: string;
+  /** 1 for the host's torch 1.13, 2 for the trixie root's torch 2.x. */
+  major: 1 | 2;
   /** Runs `python3 <script> ...args` with `dir` as the working directory; returns stdout. */
   run(dir: string, script: string, args?: string[]): string;
 }
 
 const HOST: TorchPython = {
   label: 'torch 1.13 (host)',
-  run: (dir, script, args = []) => execFileSync('/usr/bin/python3', [script, ...args], { cwd: dir, encoding: 'utf8' }),
+  major: 1,
+  run: (dir, script, args = []) => execFileSync('/usr/bin/python3', [script, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20 }),
 };
 
 function chrooted(root: string): TorchPython {
   return {
     label: 'torch 2.x (trixie root)',
+    major: 2,
     run(dir, script, args = []) {
       // The root sees only its own tree: the files go to a scratch folder inside it, and back.
       const inside = mkdtempSync(join(root, 'tmp', 'tab-trainer-'));
       try {
         cpSync(dir, inside, { recursive: true });
         const cwd = `/tmp/${basename(inside)}`;
-        const out = execFileSync('chroot', [root, 'sh', '-c', 'cd "$0" && exec python3 "$@"', cwd, script, ...args], { encoding: 'utf8' });
+        const out = execFileSync('chroot', [root, 'sh', '-c', 'cd "$0" && exec python3 "$@"', cwd, script, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
         cpSync(inside, dir, { recursive: true });
         // Without /proc in the root, torch's UCX prints a harmless boot-id line on stdout.
         return out.split('\n').filter((l) => !l.includes('UCX')).join('\n');
@@ -53,4 +57,19 @@ export function torchPythons(): TorchPython[] {
     return [HOST];
   }
   return [HOST, chrooted(root)];
+}
+
+/**
+ * Runs one of the repo's Python scripts (e.g. test/python/check_pt.py) with `torch`: the script is
+ * copied into `dir`, which must hold every file named in `args` (paths relative to `dir`).
+ * Returns stdout; throws with Python's stdout and stderr when it exits non-zero.
+ */
+export function runScript(torch: TorchPython, dir: string, script: string, args: string[] = []): string {
+  copyFileSync(script, join(dir, basename(script)));
+  try {
+    return torch.run(dir, basename(script), args);
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string };
+    throw new Error(`${basename(script)} ${args.join(' ')} failed on ${torch.label}: ${err.stdout ?? ''}${err.stderr ?? ''}`, { cause: e });
+  }
 }

@@ -1,9 +1,11 @@
 """PyTorch oracle for exported Tab Trainer bundles (src/engine/export.test.ts).
 
-Usage: /usr/bin/python3 test/python/torch_oracle.py BUNDLE.pt INPUTS.json [STATE_DICT.pt] [STATE_DICT.safetensors]
+Usage: python3 torch_oracle.py BUNDLE.pt INPUTS.json [STATE_DICT.pt] [STATE_DICT.safetensors]
+(torch 1.13 on the host, or torch 2.x in the trixie root: there every .pt loads with weights_only=True)
 
 INPUTS.json: {"x": flat list, "x_shape": [N, C, H, W] or [N, F], "y": [int labels] or null}.
 Prints one JSON object:
+  torch          torch.__version__
   globals        every GLOBAL in data.pkl (scanned with pickletools.genops, nothing executed);
                  the script stops with an error if one is not on torch's weights_only allow-list
   logits         eval-mode outputs of the nn.Sequential rebuilt from the bundle's config, after
@@ -22,6 +24,7 @@ from torch import _weights_only_unpickler as wou
 
 ALLOWED = set(wou._get_allowed_globals().keys())
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": None}
+TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}
 
 
@@ -33,6 +36,13 @@ def scan_globals(path):
     if bad:
         sys.exit(f"globals not on torch's weights_only allow-list: {bad}")
     return found
+
+
+def load(path):
+    """torch 2.x: torch.load(f, weights_only=True), as users load files. torch 1.13: its weights_only
+    reader lacks Python floats, so the full unpickler, after scan_globals allowed every global."""
+    scan_globals(path)
+    return torch.load(path, weights_only=True) if TORCH2 else torch.load(path)
 
 
 def build_model(layers, input_shape, outputs):
@@ -94,8 +104,8 @@ def max_diff(a, b):
 
 
 def main(bundle, inputs_path, *extra):
-    report = {"globals": scan_globals(bundle)}
-    ckpt = torch.load(bundle)  # torch 1.13: floats in the bundle need the full unpickler (globals checked above)
+    report = {"torch": torch.__version__, "globals": scan_globals(bundle)}
+    ckpt = load(bundle)
     cfg = ckpt["config"]
     torch.manual_seed(0)
     model = build_model(cfg["model"]["layers"], ckpt["input_shape"], ckpt["num_outputs"])
@@ -123,7 +133,7 @@ def main(bundle, inputs_path, *extra):
             report["state_dict_safetensors"] = max_diff(sd, read_safetensors(path))
         else:
             scan_globals(path)
-            report["state_dict_pt"] = max_diff(sd, torch.load(path, weights_only=True))
+            report["state_dict_pt"] = max_diff(sd, torch.load(path, weights_only=True))  # no floats: 1.13 too
     print(json.dumps(report))
 
 
