@@ -1,15 +1,20 @@
 """Oracle for files.e2e.ts: checks downloaded files with the real torch, and makes state_dicts to upload.
 
-Usage: /usr/bin/python3 test/python/check_download.py MODE PATH
+Usage: python3 check_download.py MODE PATH [OUT]   (torch 1.13 on the host, or 2.x in the trixie root)
   bundle PATH       our checkpoint bundle: keys, epoch, step, config; model and Adam load strictly
   weights-pt PATH   a plain state_dict: loads strictly into the Spiral Tiny MLP
   safetensors PATH  header is 8-byte little-endian length + JSON; tensors load strictly
   make PATH         saves the Spiral Tiny MLP's state_dict (seed 0) with torch.save
   make-bad PATH     saves a state_dict whose middle layer has 8 units (size mismatch)
   make-big PATH     saves the Tiny MLP's state_dict plus a 100 MB tensor "big.weight" (unexpected key)
-Prints one JSON object; exits 1 with {"error": ...} when a check fails.
-Before a .pt is loaded with plain torch.load (1.13 has no safe mode for floats), every GLOBAL in
-data.pkl is checked against torch's weights_only allow-list without executing anything.
+  make-training PATH  saves a training dict as users write one: model_state_dict (the seed-0 weights of
+                    make), optimizer_state_dict of an Adam that took no step, epoch, loss
+  make-safetensors PATH  the seed-0 weights with safetensors.torch.save_file (needs python3-safetensors)
+  resave PATH OUT   loads our bundle as users do and saves it again with torch.save, unchanged
+Prints one JSON object with "torch": its version; exits 1 with {"error": ...} when a check fails.
+Every .pt is loaded as users load it: torch 2.x with torch.load(f, weights_only=True); torch 1.13,
+whose weights_only reader lacks Python floats, with the full unpickler, only after every GLOBAL in
+data.pkl was checked against torch's weights_only allow-list without executing anything.
 """
 import json, pickletools, struct, sys, zipfile
 
@@ -18,6 +23,7 @@ from torch import nn
 from torch import _weights_only_unpickler as wou
 
 ALLOWED = set(wou._get_allowed_globals().keys())
+TORCH2 = int(torch.__version__.split(".")[0]) >= 2
 
 
 def tiny_mlp(hidden=16):
@@ -32,7 +38,7 @@ def safe_load(path):
     bad = sorted({arg.replace(" ", ".") for op, arg, _ in pickletools.genops(data) if op.name == "GLOBAL"} - ALLOWED)
     if bad:
         raise ValueError(f"globals not on the weights_only allow-list: {bad}")
-    return torch.load(path)
+    return torch.load(path, weights_only=True) if TORCH2 else torch.load(path)
 
 
 def check_bundle(path):
@@ -88,6 +94,32 @@ def make(path, hidden, extra=None):
     return {"saved": path}
 
 
+def seed0_state():
+    torch.manual_seed(0)
+    return tiny_mlp().state_dict()
+
+
+def make_training(path):
+    model = tiny_mlp()
+    model.load_state_dict(seed0_state())
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                "epoch": 4, "loss": 0.8125}, path)
+    return {"saved": path}
+
+
+def make_safetensors(path):
+    from safetensors.torch import save_file
+    save_file({k: v.contiguous() for k, v in seed0_state().items()}, path)
+    return {"saved": path}
+
+
+def resave(path, out):
+    ckpt = safe_load(path)
+    torch.save(ckpt, out)
+    return {"saved": out, "keys": sorted(ckpt)}
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
     actions = {
@@ -97,9 +129,12 @@ def main():
         "make": lambda: make(path, 16),
         "make-bad": lambda: make(path, 8),
         "make-big": lambda: make(path, 16, {"big.weight": torch.ones(25_000_000)}),
+        "make-training": lambda: make_training(path),
+        "make-safetensors": lambda: make_safetensors(path),
+        "resave": lambda: resave(path, sys.argv[3]),
     }
     try:
-        print(json.dumps(actions[mode]()))
+        print(json.dumps({"torch": torch.__version__, **actions[mode]()}))
     except Exception as e:  # reported as data: the test prints it
         print(json.dumps({"error": f"{type(e).__name__}: {e}"}))
         sys.exit(1)
