@@ -32,7 +32,13 @@ function chrooted(root: string): TorchPython {
       try {
         cpSync(dir, inside, { recursive: true });
         const cwd = `/tmp/${basename(inside)}`;
-        const out = execFileSync('chroot', [root, 'sh', '-c', 'cd "$0" && exec python3 "$@"', cwd, script, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+        // stderr is kept for a failure's message: without /proc in the root, every torch import
+        // prints a harmless "Error in cpuinfo" there.
+        const out = execFileSync('chroot', [root, 'sh', '-c', 'cd "$0" && exec python3 "$@"', cwd, script, ...args], {
+          encoding: 'utf8',
+          maxBuffer: 256 << 20,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         cpSync(inside, dir, { recursive: true });
         // Without /proc in the root, torch's UCX prints a harmless boot-id line on stdout.
         return out.split('\n').filter((l) => !l.includes('UCX')).join('\n');
