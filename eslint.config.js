@@ -9,7 +9,7 @@ const restrict = (patterns) => ({
 });
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'public/', '.scratch/', 'test-results/', 'playwright-report/', 'dev-harness.html'] },
+  { ignores: ['dist/', 'dist-test/', 'node_modules/', 'public/', '.scratch/', 'test-results/', 'playwright-report/', 'dev-harness.html'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs['flat/recommended'],

@@ -31,8 +31,9 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath, args: ['--headless=new', ...chromiumArgs] },
     trace: 'off',
   },
+  // The test build (`npm run build:test`): the production one in dist/ has no test hooks.
   webServer: {
-    command: `npx vite preview --port ${previewPort} --strictPort --host 127.0.0.1`,
+    command: `npx vite preview --outDir dist-test --port ${previewPort} --strictPort --host 127.0.0.1`,
     url: previewOrigin,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,

@@ -3,15 +3,15 @@
  * restores a checkpoint when resuming, picks the backend, trains with autosave, broadcasts
  * progress to other tabs, and turns a lost GPU device into a typed error the UI recovers from.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { CheckpointRecord, TensorEntry } from '../shared/checkpoint';
 import type { RunConfig } from '../shared/config';
 import type { BackendInfo, CheckpointEvent, ProgressEvent, RunOptions, RunSummary } from '../shared/engine-api';
-import { CorruptCheckpointError, GpuDeviceLostError, RunLockedError } from '../shared/errors';
+import { CorruptCheckpointError, RunLockedError } from '../shared/errors';
 import { withHead } from '../shared/model-spec';
 import { acquireRunLock, waitForRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
 import { Autosaver, buildRecord } from './autosave';
 import { chooseBackend } from './backends';
+import { lossBehindFailure, lostError, watchDevice } from './device-loss';
 import type { Dataset } from './data';
 import { requiredKernels } from './model';
 import { Trainer } from './trainer';
@@ -52,7 +52,6 @@ export class Session {
     this.#notes = options.notes;
     const channel = openProgressChannel(this.runId);
     let deviceLost: string | null = null;
-    let lost: Promise<string> | null = null;
     try {
       const resume = options.resumeFrom ? await this.#loadResume(options) : null;
       const weights = options.weightsFrom ? await loadWeightsFrom(options.weightsFrom, uploaded) : null;
@@ -75,15 +74,11 @@ export class Session {
       } else if (weights) {
         trainer.loadWeights(weights);
       }
-      if (this.backend.name === 'webgpu') {
-        const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-        lost = device ? device.lost.then((info) => info.message || info.reason || 'unknown reason') : null;
-        void lost?.then((reason) => {
-          if (this.trainer !== trainer) return;
-          deviceLost = reason;
-          trainer.stop();
-        });
-      }
+      void watchDevice()?.then((reason) => {
+        if (this.trainer !== trainer) return;
+        deviceLost = reason;
+        trainer.stop();
+      });
       const saver = new Autosaver(this.runId, config.train.checkpoints, options.notes, this.backend.name, trainer.state, (o) => {
         if (o.meta) channel.publish({ type: 'checkpoint', meta: o.meta });
         cb.onCheckpoint?.(o.error ? { error: o.error } : { saved: o.meta, deleted: o.deleted, timings: o.timings });
@@ -105,7 +100,7 @@ export class Session {
       return summary;
     } catch (e) {
       // A destroyed device fails the pending readback (AbortError) before `device.lost` settles.
-      const reason = deviceLost ?? (lost ? await Promise.race([lost, sleep(LOST_GRACE_MS).then(() => null)]) : null);
+      const reason = deviceLost ?? (await lossBehindFailure());
       if (reason) throw lostError(reason);
       throw e;
     } finally {
@@ -173,11 +168,3 @@ export function resumedConfig(saved: RunConfig, requested: RunConfig, extraEpoch
  * terminated (crash recovery) releases its lock a moment later, not at once.
  */
 const LOCK_GRACE_MS = 3000;
-
-/** How long a failed WebGPU run waits for `device.lost` to tell a lost device from a bug. */
-const LOST_GRACE_MS = 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function lostError(reason: string): GpuDeviceLostError {
-  return new GpuDeviceLostError(`The GPU device was lost (${reason}). Training will continue from the last checkpoint in a fresh worker.`);
-}

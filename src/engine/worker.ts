@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import type { DataConfig, RunConfig } from '../shared/config';
 import type { TensorEntry } from '../shared/checkpoint';
-import type { DecisionBoundary, EngineApi, EvalResult, RemoteRunEvent } from '../shared/engine-api';
+import type { DecisionBoundary, EngineApi, EvalResult, RemoteRunEvent, TestHooks } from '../shared/engine-api';
 import * as store from '../checkpoint';
 import { clear, createStore, setMany } from 'idb-keyval';
 import { loadDataset, previewOf, type Dataset } from './data';
@@ -17,6 +17,8 @@ import { Session } from './session';
 import { exportCheckpoint, importFile, pythonFor } from './files';
 import type { Trainer } from './trainer';
 import { watchRun } from './watch';
+import { reportDeviceLoss } from './device-loss';
+import { testHooks } from './test-hooks';
 
 let session: Session | null = null;
 /** Weights of the last uploaded state_dict, for a run started with weightsFrom 'uploaded'. */
@@ -47,7 +49,7 @@ function current(): Trainer {
   return session.trainer;
 }
 
-const api: EngineApi = {
+const api: Omit<EngineApi, keyof TestHooks> = {
   async previewData(cfg) {
     return previewOf(await dataset(cfg));
   },
@@ -75,47 +77,11 @@ const api: EngineApi = {
     await session?.saveNow();
   },
 
-  async evaluate(): Promise<EvalResult> {
-    const t = current();
-    const d = t.data;
-    const v = await t.validate();
-    if (d.kind === 'regression') return { kind: 'regression', mse: v.loss, classNames: d.classNames };
-    const confusion = d.classNames.map(() => new Array<number>(d.outputs).fill(0));
-    v.predictions?.forEach((p, i) => confusion[d.yVal[i]][p]++);
-    return { kind: 'classification', accuracy: v.accuracy, confusion, classNames: d.classNames };
-  },
+  evaluate: () => reportDeviceLoss(evaluate),
+  decisionBoundary: (grid) => reportDeviceLoss(() => decisionBoundary(grid)),
+  predict: (input) => reportDeviceLoss(() => predict(input)),
+  readState: () => reportDeviceLoss(async () => current().readout()),
 
-  async decisionBoundary(grid: number): Promise<DecisionBoundary | null> {
-    const t = current();
-    const d = t.data;
-    if (d.inputShape.length !== 1 || d.inputShape[0] !== 2 || d.kind !== 'classification') return null;
-    const [xMin, xMax, yMin, yMax] = extent2d(d);
-    const points = new Float32Array(grid * grid * 2);
-    for (let r = 0; r < grid; r++)
-      for (let c = 0; c < grid; c++) {
-        points[(r * grid + c) * 2] = xMin + ((c + 0.5) / grid) * (xMax - xMin);
-        points[(r * grid + c) * 2 + 1] = yMax - ((r + 0.5) / grid) * (yMax - yMin);
-      }
-    const pred = tf.tidy(() => tf.argMax(t.predictLogits(tf.tensor2d(points, [grid * grid, 2])), 1));
-    const classes = Uint8Array.from(await pred.data());
-    pred.dispose();
-    return { classes, grid, xMin, xMax, yMin, yMax };
-  },
-
-  async predict(input: Float32Array): Promise<number[]> {
-    const t = current();
-    const probs = tf.tidy(() => {
-      const logits = t.predictLogits(tf.tensor(input, [1, ...t.data.inputShape]));
-      return t.data.kind === 'classification' ? tf.softmax(logits) : logits;
-    });
-    const out = Array.from(await probs.data());
-    probs.dispose();
-    return out;
-  },
-
-  async readState() {
-    return current().readout();
-  },
 
   async resumeInfo(runId) {
     const found = await store.loadLatestValid(runId).catch((e: Error) => {
@@ -153,7 +119,7 @@ const api: EngineApi = {
   },
   async exportCheckpoint(runId, checkpointId, format, notebookName) {
     const live = async () => (session?.runId === runId ? session.liveRecord() : null);
-    const file = await exportCheckpoint(runId, checkpointId, format, notebookName, loadData, live);
+    const file = await reportDeviceLoss(() => exportCheckpoint(runId, checkpointId, format, notebookName, loadData, live));
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
   async importFile(fileName, bytes, current) {
@@ -191,17 +157,7 @@ const api: EngineApi = {
     await chooseBackend(backend, [], async () => 0);
     return bareLoopSamplesPerSec(config, data, seconds);
   },
-  async benchmarkReadback() {
-    // Fresh device copies, so no CPU-side cache answers; the small sum waits for them to be computed.
-    const copies = current().namedState().map((v) => tf.mul(v.variable, 1));
-    const fence = tf.sum(copies[copies.length - 1]);
-    await fence.data();
-    const t0 = performance.now();
-    await Promise.all(copies.map((c) => c.data()));
-    const ms = performance.now() - t0;
-    tf.dispose([fence, ...copies]);
-    return ms;
-  },
+  benchmarkReadback: () => reportDeviceLoss(benchmarkReadback),
   async benchmarkRawWrite() {
     // The current run's own tensor bytes (float data barely compresses, unlike zero-filled buffers).
     const { tensors } = await current().snapshot();
@@ -212,20 +168,60 @@ const api: EngineApi = {
     await clear(scratch);
     return { ms, bytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) };
   },
-  async debugCrashWorker() {
-    setTimeout(() => {
-      throw new Error('Simulated worker crash (debugCrashWorker)');
-    });
-  },
-  async debugDestroyGpuDevice() {
-    if (tf.getBackend() !== 'webgpu') return false;
-    (tf.backend() as unknown as { device: GPUDevice }).device.destroy();
-    return true;
-  },
   async numTensors() {
     return tf.memory().numTensors;
   },
 };
+
+async function evaluate(): Promise<EvalResult> {
+  const t = current();
+  const d = t.data;
+  const v = await t.validate();
+  if (d.kind === 'regression') return { kind: 'regression', mse: v.loss, classNames: d.classNames };
+  const confusion = d.classNames.map(() => new Array<number>(d.outputs).fill(0));
+  v.predictions?.forEach((p, i) => confusion[d.yVal[i]][p]++);
+  return { kind: 'classification', accuracy: v.accuracy, confusion, classNames: d.classNames };
+}
+
+async function decisionBoundary(grid: number): Promise<DecisionBoundary | null> {
+  const t = current();
+  const d = t.data;
+  if (d.inputShape.length !== 1 || d.inputShape[0] !== 2 || d.kind !== 'classification') return null;
+  const [xMin, xMax, yMin, yMax] = extent2d(d);
+  const points = new Float32Array(grid * grid * 2);
+  for (let r = 0; r < grid; r++)
+    for (let c = 0; c < grid; c++) {
+      points[(r * grid + c) * 2] = xMin + ((c + 0.5) / grid) * (xMax - xMin);
+      points[(r * grid + c) * 2 + 1] = yMax - ((r + 0.5) / grid) * (yMax - yMin);
+    }
+  const pred = tf.tidy(() => tf.argMax(t.predictLogits(tf.tensor2d(points, [grid * grid, 2])), 1));
+  const classes = Uint8Array.from(await pred.data());
+  pred.dispose();
+  return { classes, grid, xMin, xMax, yMin, yMax };
+}
+
+async function predict(input: Float32Array): Promise<number[]> {
+  const t = current();
+  const probs = tf.tidy(() => {
+    const logits = t.predictLogits(tf.tensor(input, [1, ...t.data.inputShape]));
+    return t.data.kind === 'classification' ? tf.softmax(logits) : logits;
+  });
+  const out = Array.from(await probs.data());
+  probs.dispose();
+  return out;
+}
+
+async function benchmarkReadback(): Promise<number> {
+  // Fresh device copies, so no CPU-side cache answers; the small sum waits for them to be computed.
+  const copies = current().namedState().map((v) => tf.mul(v.variable, 1));
+  const fence = tf.sum(copies[copies.length - 1]);
+  await fence.data();
+  const t0 = performance.now();
+  await Promise.all(copies.map((c) => c.data()));
+  const ms = performance.now() - t0;
+  tf.dispose([fence, ...copies]);
+  return ms;
+}
 
 /** Bounding box of the 2-D inputs with a 10% margin. */
 function extent2d(d: Dataset): [number, number, number, number] {
@@ -242,4 +238,6 @@ function extent2d(d: Dataset): [number, number, number, number] {
   return [x0 - mx, x1 + mx, y0 - my, y1 + my];
 }
 
-Comlink.expose(api);
+// Hooks for the browser tests exist only in the test build (`vite build --mode test`): the
+// condition is a constant, so the production bundle drops them (test/README.md says how to check).
+Comlink.expose(import.meta.env.MODE === 'test' ? { ...api, ...testHooks(api) } : api);

@@ -190,7 +190,25 @@ export type RemoteRunEvent =
   /** That tab stopped training and released the run: this one may take over. */
   | { type: 'released' };
 
-export interface EngineApi {
+/**
+ * Hooks for the browser tests. Only the test build's worker has them (`npm run build:test`, which
+ * the Playwright tests serve); in the production bundle the calls reject as unknown methods.
+ */
+export interface TestHooks {
+  /** Throws an uncaught error in the worker (the Worker's 'error' event fires; the worker goes on). */
+  debugCrashWorker(): Promise<void>;
+  /** Throws an uncaught error, then blocks the worker's thread for good: it never answers again. */
+  debugHangWorker(): Promise<void>;
+  /** Destroys the WebGPU device, as a driver reset would. Resolves false when WebGPU is not running. */
+  debugDestroyGpuDevice(): Promise<boolean>;
+  /**
+   * Destroys the WebGPU device when the `nth` evaluate() call from now starts (1 = the next one),
+   * before it touches the GPU: a loss at the moment an epoch's evaluation begins.
+   */
+  debugDestroyGpuDeviceOnEvaluate(nth: number): Promise<void>;
+}
+
+export interface EngineApi extends TestHooks {
   /** Describes and previews a dataset (generated or loaded in the worker). Throws DatasetError. */
   previewData(data: DataConfig): Promise<DataPreview>;
   /**
@@ -266,10 +284,6 @@ export interface EngineApi {
   benchmarkReadback(): Promise<number>;
   /** For `npm run bench`: a raw idb-keyval setMany of the current run's tensors into a scratch store (cleared after). */
   benchmarkRawWrite(): Promise<{ ms: number; bytes: number }>;
-  /** For tests: throws an uncaught error in the worker (the Worker's 'error' event fires; the worker goes on). */
-  debugCrashWorker(): Promise<void>;
-  /** For tests: destroys the WebGPU device, as a driver reset would. Resolves false when WebGPU is not running. */
-  debugDestroyGpuDevice(): Promise<boolean>;
   /** Number of live tensors (tf.memory().numTensors), for leak tests. */
   numTensors(): Promise<number>;
 }

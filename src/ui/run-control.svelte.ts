@@ -8,13 +8,15 @@ import type { CheckpointMeta } from '../shared/checkpoint';
 import type { CheckpointEvent, RemoteRunEvent, RunOptions } from '../shared/engine-api';
 import { Checkpoints } from './checkpoints.svelte';
 import { proxy, restartEngine, type Engine } from './engine-client';
+import { describeError } from './errors-ui';
 import { takeUploadedWeights, uploads } from './files.svelte';
 import { formatInt } from './format';
+import { WORKER_LOST } from './evaluation.svelte';
 import { diffLayers } from './model-diff';
 import { newRunId, type Notebook } from './notebook.svelte';
 import type { Run } from './run.svelte';
 
-const RECOVERABLE = ['GpuDeviceLostError', 'WorkerCrashedError'];
+const RECOVERABLE = WORKER_LOST;
 const HANDLED = ['RunLockedError']; // shown as "Training in another tab", not as a failure
 const MAX_RECOVERIES = 3; // in a row without a completed run: past that the failure is shown
 const LOCK_POLL_MS = 3000; // a tab closed mid-run sends no 'released'; its lock goes, though
@@ -50,6 +52,7 @@ export class RunControl {
     this.notebook = notebook;
     this.run = run;
     this.checkpoints = new Checkpoints(engine, () => this.notebook.runId);
+    run.evaluation.onWorkerLost = (e) => this.#onWorkerLost(e);
     $effect(() => {
       if (!notebook.loaded) return;
       void notebook.runId; // reopen when the run changes (an uploaded bundle was adopted)
@@ -189,10 +192,24 @@ export class RunControl {
     this.#recovering = null;
   }
 
+  /**
+   * A lost GPU device or crashed worker met outside a train call (the Evaluate cell's calls, e.g.
+   * as the last epoch ends). While a run trains, its own train call fails the same way and recovers.
+   */
+  #onWorkerLost(error: Error): void {
+    if (this.run.active || this.#recovering || this.remote) return;
+    if (this.#recoveries >= MAX_RECOVERIES) {
+      this.run.error = describeError(error);
+      return;
+    }
+    void this.#recover(error);
+  }
+
   async #recover(error: Error): Promise<void> {
     this.#recoveries++;
     console.warn('Restarting the training worker after:', error);
     this.#recovering = error.name === 'GpuDeviceLostError' ? 'The GPU device was lost' : 'The training worker crashed';
+    this.run.evaluation.cancel(); // its calls went to the old worker
     restartEngine();
     await this.checkpoints.refresh();
     if (this.checkpoints.info) return this.#train({ resumeFrom: 'latest' });

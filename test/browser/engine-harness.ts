@@ -129,8 +129,11 @@ export interface TrainControl {
   destroyGpuAtEpoch?: number;
   /** Read back the state after the run (default true); digests only (no values) with 'digest'. */
   readout?: boolean | 'digest';
-  /** Forward every checkpoint and epoch-end event to `window.__report` (an exposed binding). */
-  report?: boolean;
+  /**
+   * Forward every checkpoint and epoch-end event to `window.__report` (an exposed binding); with
+   * 'progress', every progress event's step too.
+   */
+  report?: boolean | 'progress';
 }
 
 /**
@@ -156,6 +159,7 @@ export async function trainCheckpointed(page: Page, config: RunConfig, options: 
         }
       };
       const onProgress = proxy((e: { step: number; epoch: number; epochMetrics?: unknown }) => {
+        if (control.report === 'progress') report({ type: 'progress', step: e.step });
         if (e.epochMetrics) {
           epochEnds.push(e.step);
           report({ type: 'epoch', epoch: e.epoch, step: e.step });

@@ -21,6 +21,18 @@ async function setUp(page: Page, epochs: number, backend = 'cpu') {
 const progress = (page: Page) => page.getByRole('progressbar', { name: 'Training progress' });
 const checkpointRows = (page: Page) => page.getByRole('table', { name: 'Checkpoints' }).locator('tbody tr[data-checkpoint-id]');
 
+/** Records every alert that appears, even one a later update removes: `alertsSeen` reads them. */
+async function watchAlerts(page: Page) {
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __alerts: string[] }).__alerts = seen;
+    new MutationObserver(() => {
+      for (const a of document.querySelectorAll('[role="alert"]')) if (!seen.includes(a.textContent ?? '')) seen.push(a.textContent ?? '');
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+}
+const alertsSeen = (page: Page) => page.evaluate(() => (window as unknown as { __alerts: string[] }).__alerts);
+
 async function readEngine(page: Page) {
   return page.evaluate(async () => {
     const s = await window.__tabTrainer!.engine.readState();
@@ -113,8 +125,8 @@ test('a lost GPU device resumes from the last checkpoint in a fresh worker', asy
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByText('Backend: webgpu')).toBeVisible();
   await expect.poll(() => checkpointRows(page).count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(1);
-  // Lose the device mid-epoch 2, after epoch 1's checkpoint and evaluation. (Losing it at the very
-  // moment an epoch ends, while the Evaluate cell's evaluation is in flight, is a known gap.)
+  // Lose the device mid-epoch 2, after epoch 1's checkpoint and evaluation (the moment an epoch's
+  // evaluation starts is the next test's).
   const step = async () => Number(/step ([\d,]+)/.exec((await page.getByText(/^Training Epoch/).textContent()) ?? '')?.[1].replace(/,/g, '') ?? 0);
   await expect.poll(step, { timeout: 60_000 }).toBeGreaterThanOrEqual(24);
   expect(await page.evaluate(() => window.__tabTrainer!.engine.debugDestroyGpuDevice())).toBe(true);
@@ -122,6 +134,58 @@ test('a lost GPU device resumes from the last checkpoint in a fresh worker', asy
   await expect(progress(page)).toHaveAttribute('aria-valuenow', '3');
   await expect(page.getByText('Backend: webgpu')).toBeVisible(); // the user's choice is kept
   await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+// The moment an epoch ends: the Evaluate cell's evaluate() starts while the epoch's checkpoint is
+// being written. The 2nd evaluate is epoch 2's (a run that goes on); the 3rd, the last epoch's (the
+// train call has finished, so only the evaluation sees the loss).
+for (const [nth, when] of [
+  [2, 'as epoch 2 ends'],
+  [3, 'as the last epoch ends'],
+] as const) {
+  test(`a GPU device lost ${when}, while its evaluation starts, resumes in a fresh worker with no alert`, async ({ page }) => {
+    await setUp(page, 3, 'webgpu');
+    await page.getByLabel('Samples', { exact: true }).fill('800'); // 640 training samples: 20 steps an epoch
+    await page.getByLabel('Batch size', { exact: true }).fill('32');
+    await expect(page.getByText('All changes saved')).toBeVisible();
+    await page.evaluate((nth) => window.__tabTrainer!.engine.debugDestroyGpuDeviceOnEvaluate(nth), nth);
+    await watchAlerts(page);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect(page.getByText('Backend: webgpu')).toBeVisible();
+    await expect(page.getByText(/^The GPU device was lost; resumed from epoch [1-3] in a fresh worker\.$/)).toBeVisible({ timeout: 120_000 });
+    await expect(progress(page)).toHaveAttribute('aria-valuenow', '3', { timeout: 120_000 });
+    await expect(page.getByText(/^Finished/)).toBeVisible();
+    await expect(page.getByText('Backend: webgpu')).toBeVisible();
+    await expect(page.locator('.charts')).toHaveAttribute('data-epochs', '3');
+    // The fresh worker holds the whole run, and the Evaluate cell shows its final model's accuracy
+    // (not a stale one: no refresh is left stuck on the terminated worker).
+    expect((await readEngine(page)).epochs).toBe(3);
+    const { accuracy } = await page.evaluate(() => window.__tabTrainer!.engine.evaluate());
+    await expect(page.getByText(`Evaluation accuracy: ${(accuracy! * 100).toFixed(1)}%`)).toBeVisible();
+    expect(await alertsSeen(page)).toEqual([]);
+  });
+}
+
+test('a worker that stops answering after an error is restarted and the run resumes from its last checkpoint', async ({ page, browser }) => {
+  await setUp(page, 4);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect.poll(() => checkpointRows(page).count(), { timeout: 40_000 }).toBeGreaterThanOrEqual(1);
+  await watchAlerts(page);
+  await page.evaluate(() => window.__tabTrainer!.engine.debugHangWorker());
+  await expect(page.getByText(/^The training worker crashed; resumed from epoch [1-3] in a fresh worker\.$/)).toBeVisible({ timeout: 30_000 });
+  await expect(progress(page)).toHaveAttribute('aria-valuenow', '4');
+  await expect(page.getByText(/^Finished/)).toBeVisible();
+  expect(await alertsSeen(page)).toEqual([]);
+  const resumed = await readEngine(page); // the fresh worker: answers, and holds the run from its checkpoint on
+
+  const other = await browser.newContext();
+  const straight = await other.newPage();
+  await setUp(straight, 4);
+  await straight.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(progress(straight)).toHaveAttribute('aria-valuenow', '4');
+  const uninterrupted = await readEngine(straight);
+  await other.close();
+  expect(resumed.stepLosses).toEqual(uninterrupted.stepLosses); // bit-identical on the CPU backend
 });
 
 test('an uncaught error in the worker does not stop or restart the run', async ({ page }) => {
