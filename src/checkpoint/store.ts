@@ -43,6 +43,12 @@ function forgetBrokenConnection(e: unknown): void {
 let diskFullSeen = false;
 
 /**
+ * The newest checkpoint this context committed, per run: on a full disk Chromium cannot even reopen
+ * the database to read the manifest, and the message should still name the checkpoint that is kept.
+ */
+const lastCommitted = new Map<string, CheckpointMeta>();
+
+/**
  * Saves a checkpoint: the record and the manifest updated to list it (as `latest`) are committed in
  * one transaction; the promise settles only once that transaction is complete. Only then is
  * retention applied, in a second transaction. If storage is full, periodic checkpoints beyond the
@@ -83,6 +89,7 @@ export async function saveCheckpoint(
     }
   }
   diskFullSeen = false;
+  lastCommitted.set(meta.runId, meta);
   try {
     deleted.push(...(await applyPlan(meta.runId, (metas) => planRetention(metas, retention.keepLast))));
   } catch (e) {
@@ -154,6 +161,7 @@ export async function loadLatestValid(
 
 /** Deletes one checkpoint: its record and its manifest entry, in one transaction. */
 export async function deleteCheckpoint(runId: string, id: string): Promise<void> {
+  if (lastCommitted.get(runId)?.id === id) lastCommitted.delete(runId);
   await applyPlan(runId, (metas) => ({
     keep: metas.filter((m) => m.id !== id).map((m) => m.id),
     remove: [id],
@@ -192,6 +200,7 @@ export async function getCurrentRun(): Promise<string | null> {
 
 /** Deletes a run: all its records (listed or not), its manifest, and the current-run mark if it is this run. */
 export async function deleteRun(runId: string): Promise<void> {
+  lastCommitted.delete(runId);
   await transact(async (s) => {
     const [runs, current] = await Promise.all([
       promisifyRequest<string[] | undefined>(s.get(RUNS_KEY)),
@@ -318,7 +327,10 @@ async function storageFullError(meta: CheckpointMeta, cause: unknown): Promise<S
   } catch (e) {
     forgetBrokenConnection(e);
     console.warn(`Could not read the manifest of run ${meta.runId} after a full-storage error`, e);
-    lastGood = 'Checkpoints stored before are unchanged; until a save succeeds, the newest state is only in this tab.';
+    const kept = lastCommitted.get(meta.runId);
+    lastGood = kept
+      ? `The last good checkpoint (epoch ${kept.epoch}) is kept. Download it to have it as a file.`
+      : 'Checkpoints stored before are unchanged; until a save succeeds, the newest state is only in this tab.';
   }
   // A save needs room for the new record beside the kept one: deleting that one is never the advice.
   const need = meta.sizeBytes < 1e6 ? `${Math.max(1, Math.round(meta.sizeBytes / 1e3))} KB` : `${(meta.sizeBytes / 1e6).toFixed(1)} MB`;

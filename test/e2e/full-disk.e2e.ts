@@ -47,14 +47,14 @@ const usedBytes = (dir: string) => {
   return (s.blocks - s.bfree) * s.bsize;
 };
 
-/** Appends to `path` until the disk has no room left; returns the bytes written. */
-function fillDisk(path: string): number {
+/** Appends to `path` until the disk has `leaveBytes` free (whole pages) or no room; returns the bytes written. */
+function fillDisk(path: string, leaveBytes = 0): number {
   const fd = openSync(path, 'a');
   const chunk = Buffer.alloc(64 * 1024, 0x5a);
   let written = 0;
   try {
     for (;;) {
-      const room = freeBytes(dirname(path));
+      const room = freeBytes(dirname(path)) - leaveBytes;
       if (room <= 0) break;
       written += writeSync(fd, chunk, 0, Math.min(chunk.length, room));
     }
@@ -70,9 +70,9 @@ function fillDisk(path: string): number {
  * Keeps the disk full, as another program filling it would: Chromium frees some space now and then
  * (its LevelDB drops logs when a connection closes), which would otherwise let a later save through.
  */
-function holdDiskFull(path: string): () => void {
-  fillDisk(path);
-  const timer = setInterval(() => fillDisk(path), 50);
+function holdDiskFull(path: string, leaveBytes = 0): () => void {
+  fillDisk(path, leaveBytes);
+  const timer = setInterval(() => fillDisk(path, leaveBytes), 50);
   return () => clearInterval(timer);
 }
 
