@@ -14,6 +14,14 @@ describe('isQuotaError', () => {
     expect(isQuotaError(new Error('save failed', { cause: new DOMException('', 'QuotaExceededError') }))).toBe(true);
   });
 
+  it('recognises a full disk, which Chromium reports as an UnknownError naming LevelDB\'s FILE_ERROR_NO_SPACE', () => {
+    // Seen verbatim on a full tmpfs (test/e2e/full-disk.e2e.ts).
+    const message =
+      'Connection is closing because of: IO error: .../http_127.0.0.1_4213.indexeddb.leveldb/000003.log: FILE_ERROR_NO_SPACE (ChromeMethodBFE: 3::WritableFileAppend::8)';
+    expect(isQuotaError(new DOMException(message, 'UnknownError'))).toBe(true);
+    expect(isQuotaError(new DOMException('Internal error committing transaction.', 'UnknownError'))).toBe(false);
+  });
+
   it('does not mistake other errors for it', () => {
     expect(isQuotaError(new DOMException('aborted', 'AbortError'))).toBe(false);
     expect(isQuotaError(new DOMException('clone', 'DataCloneError'))).toBe(false);

@@ -28,6 +28,27 @@ function db(): UseStore {
 }
 
 /**
+ * On a full disk Chromium closes the connection ("Connection is closing because of: IO error …") and
+ * idb-keyval would keep handing out the closed one; the next call opens the database again instead.
+ */
+function forgetBrokenConnection(e: unknown): void {
+  if (isDiskFullError(e) || isBackingStoreError(e) || (e as { name?: unknown })?.name === 'InvalidStateError') kv = undefined;
+}
+
+/**
+ * A write failed for lack of space since the last successful one. Chromium then cannot reopen the
+ * database either ("Internal error opening backing store") until space is freed, so that error is
+ * a full disk too; on its own it may have other causes and passes through.
+ */
+let diskFullSeen = false;
+
+/**
+ * The newest checkpoint this context committed, per run: on a full disk Chromium cannot even reopen
+ * the database to read the manifest, and the message should still name the checkpoint that is kept.
+ */
+const lastCommitted = new Map<string, CheckpointMeta>();
+
+/**
  * Saves a checkpoint: the record and the manifest updated to list it (as `latest`) are committed in
  * one transaction; the promise settles only once that transaction is complete. Only then is
  * retention applied, in a second transaction. If storage is full, periodic checkpoints beyond the
@@ -54,16 +75,21 @@ export async function saveCheckpoint(
   try {
     await commitRecord(stored);
   } catch (e) {
-    if (!isQuotaError(e)) throw e;
-    deleted.push(...(await applyPlan(meta.runId, planEmergencyRetention)));
+    forgetBrokenConnection(e);
+    if (!isQuotaError(e) && !(diskFullSeen && isBackingStoreError(e))) throw e;
+    diskFullSeen = true;
     try {
+      deleted.push(...(await applyPlan(meta.runId, planEmergencyRetention)));
       if (deleted.length === 0) throw e;
       await commitRecord(stored);
     } catch (again) {
-      if (!isQuotaError(again)) throw again;
+      forgetBrokenConnection(again);
+      if (again !== e && !isQuotaError(again) && !isBackingStoreError(again)) throw again;
       throw await storageFullError(meta, again);
     }
   }
+  diskFullSeen = false;
+  lastCommitted.set(meta.runId, meta);
   try {
     deleted.push(...(await applyPlan(meta.runId, (metas) => planRetention(metas, retention.keepLast))));
   } catch (e) {
@@ -135,6 +161,7 @@ export async function loadLatestValid(
 
 /** Deletes one checkpoint: its record and its manifest entry, in one transaction. */
 export async function deleteCheckpoint(runId: string, id: string): Promise<void> {
+  if (lastCommitted.get(runId)?.id === id) lastCommitted.delete(runId);
   await applyPlan(runId, (metas) => ({
     keep: metas.filter((m) => m.id !== id).map((m) => m.id),
     remove: [id],
@@ -173,6 +200,7 @@ export async function getCurrentRun(): Promise<string | null> {
 
 /** Deletes a run: all its records (listed or not), its manifest, and the current-run mark if it is this run. */
 export async function deleteRun(runId: string): Promise<void> {
+  lastCommitted.delete(runId);
   await transact(async (s) => {
     const [runs, current] = await Promise.all([
       promisifyRequest<string[] | undefined>(s.get(RUNS_KEY)),
@@ -265,28 +293,50 @@ function transact<T>(work: (store: IDBObjectStore) => T | Promise<T>): Promise<T
   });
 }
 
-/** QuotaExceededError, directly or wrapped (as a transaction's error, an AbortError's cause…). */
+/**
+ * Out of room: QuotaExceededError (the browser's quota), or the disk itself is full, which Chromium
+ * reports as an UnknownError whose message names LevelDB's FILE_ERROR_NO_SPACE (seen on a full
+ * tmpfs, test/e2e/full-disk.e2e.ts). Directly or wrapped (a transaction's error, an AbortError's cause…).
+ */
 export function isQuotaError(e: unknown, depth = 0): boolean {
   if (typeof e !== 'object' || e === null || depth > 4) return false;
   const err = e as { name?: unknown; code?: unknown; cause?: unknown; error?: unknown; inner?: unknown };
-  if (err.name === 'QuotaExceededError' || err.code === 22) return true;
+  if (err.name === 'QuotaExceededError' || err.code === 22 || isDiskFullError(e)) return true;
   return [err.cause, err.error, err.inner].some((inner) => isQuotaError(inner, depth + 1));
 }
 
+/** The disk is full: Chromium's LevelDB says FILE_ERROR_NO_SPACE; an OS error may say ENOSPC. */
+function isDiskFullError(e: unknown): boolean {
+  const message = (e as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /FILE_ERROR_NO_SPACE|No space left on device|ENOSPC/i.test(message);
+}
+
+/** Chromium could not open the database's files (after a full disk: it cannot write them). */
+function isBackingStoreError(e: unknown): boolean {
+  const message = (e as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && /opening backing store/i.test(message);
+}
+
 async function storageFullError(meta: CheckpointMeta, cause: unknown): Promise<StorageFullError> {
-  let lastGood = 'There is no earlier checkpoint of this run, so keep this tab open: training goes on.';
+  // The store does not know whether the run is still training; the page adds what to do in each state.
+  let lastGood = 'There is no earlier checkpoint of this run: until a save succeeds, the trained state is only in this tab.';
   try {
     const manifest = await loadManifest(meta.runId);
     const latest = manifest?.checkpoints.find((m) => m.id === manifest.latest);
     if (latest) lastGood = `The last good checkpoint (epoch ${latest.epoch}) is kept. Download it to have it as a file.`;
   } catch (e) {
+    forgetBrokenConnection(e);
     console.warn(`Could not read the manifest of run ${meta.runId} after a full-storage error`, e);
+    const kept = lastCommitted.get(meta.runId);
+    lastGood = kept
+      ? `The last good checkpoint (epoch ${kept.epoch}) is kept. Download it to have it as a file.`
+      : 'Checkpoints stored before are unchanged; until a save succeeds, the newest state is only in this tab.';
   }
   // A save needs room for the new record beside the kept one: deleting that one is never the advice.
-  const needMb = (meta.sizeBytes / 1e6).toFixed(1);
+  const need = meta.sizeBytes < 1e6 ? `${Math.max(1, Math.round(meta.sizeBytes / 1e3))} KB` : `${(meta.sizeBytes / 1e6).toFixed(1)} MB`;
   return new StorageFullError(
     `Browser storage is full: checkpoint at epoch ${meta.epoch} was not saved. ${lastGood} ` +
-      `It needs about ${needMb} MB more: free space on the disk (or delete other runs' checkpoints), then press Save now.`,
+      `It needs at least ${need} more: free space on the disk (or delete other runs' checkpoints), then press Save now.`,
     { cause },
   );
 }

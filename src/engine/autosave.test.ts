@@ -77,4 +77,24 @@ describe('Autosaver queue', () => {
     expect(saver.unsaved(trainer)).toBe(false);
     trainer.dispose();
   });
+
+  it('a listener that throws after a committed save does not make it a failed one', async () => {
+    await tf.setBackend('cpu');
+    const data = await loadDataset(config.data, async () => new ArrayBuffer(0));
+    const trainer = new Trainer(config, data);
+    const save = async (record: CheckpointRecord) => ({ meta: record.meta, deleted: [] });
+    const outcomes: string[] = [];
+    // As after Stop: the run's BroadcastChannel is closed, so publishing the save throws.
+    const onSaved = (o: { error?: { name: string } }) => {
+      outcomes.push(o.error?.name ?? 'saved');
+      throw new DOMException("Failed to execute 'postMessage' on 'BroadcastChannel': Channel is closed", 'InvalidStateError');
+    };
+    const saver = new Autosaver('run', config.train.checkpoints, '', 'cpu', trainer.state, onSaved, save as never);
+    trainer.state.step = 7;
+    await saver.capture(trainer, 'manual');
+    await saver.flush();
+    expect(outcomes).toEqual(['saved']);
+    expect(saver.unsaved(trainer)).toBe(false);
+    trainer.dispose();
+  });
 });

@@ -112,16 +112,24 @@ export class Autosaver {
   }
 
   async #write({ record, stallMs }: { record: CheckpointRecord; stallMs: number }): Promise<void> {
+    let outcome: SaveOutcome;
     try {
       const t0 = performance.now();
       const { meta, deleted } = await this.#save(record, { keepLast: this.settings.keepLast });
       if (meta.step === this.#lastSave.step) this.#newestFailed = false;
-      this.#onSaved({ meta, deleted, timings: { stallMs, writeMs: performance.now() - t0, bytes: meta.sizeBytes } });
+      outcome = { meta, deleted, timings: { stallMs, writeMs: performance.now() - t0, bytes: meta.sizeBytes } };
     } catch (e) {
       const err = e as Error;
       console.error(`Saving checkpoint ${record.meta.id} failed`, e);
       if (record.meta.step === this.#lastSave.step) this.#newestFailed = true;
-      this.#onSaved({ error: { name: err.name, message: err.message } });
+      outcome = { error: { name: err.name, message: err.message } };
+    }
+    // A listener that throws (a closed BroadcastChannel after the run ended) must not turn a
+    // committed save into a failed one.
+    try {
+      this.#onSaved(outcome);
+    } catch (e) {
+      console.error(`Reporting checkpoint ${record.meta.id} failed`, e);
     }
     const next = this.#queued.shift();
     this.#writing = next ? this.#write(next) : null;

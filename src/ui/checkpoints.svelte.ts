@@ -16,6 +16,11 @@ export class Checkpoints {
   persistGranted = $state<boolean | null>(null);
   /** The last failed save (training went on). */
   saveError = $state.raw<{ name: string; message: string } | null>(null);
+  /**
+   * A save succeeded after a full disk. Chromium may then find this site's database damaged at its
+   * next start and delete it (test/e2e/full-disk.e2e.ts), so the page asks for a file copy too.
+   */
+  savedAfterFull = $state(false);
   /** A failed list, delete or cleanup. */
   error = $state.raw<UiError | null>(null);
 
@@ -60,10 +65,16 @@ export class Checkpoints {
       this.saveError = e.error;
     }
     if (e.saved) {
-      this.saveError = null;
+      this.clearSaveError();
       if (this.persistGranted === null) void this.#askPersist();
     }
     if (e.saved || e.deleted) void this.refresh();
+  }
+
+  /** A save succeeded: the last failure no longer holds. */
+  clearSaveError(): void {
+    if (this.saveError?.name === 'StorageFullError') this.savedAfterFull = true;
+    this.saveError = null;
   }
 
   async remove(id: string): Promise<void> {
@@ -79,6 +90,7 @@ export class Checkpoints {
     this.list = [];
     this.info = null;
     this.saveError = null;
+    this.savedAfterFull = false;
   }
 
   async #change(action: () => Promise<unknown>): Promise<void> {

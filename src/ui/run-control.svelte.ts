@@ -121,7 +121,10 @@ export class RunControl {
     } catch (e) {
       console.error('Save now failed:', e);
     }
-    if (!this.run.active) await this.checkpoints.refresh();
+    if (this.run.active) return; // the run's own checkpoint events report the outcome
+    // Between runs no event comes back: the stored list says whether the state was saved.
+    await this.checkpoints.refresh();
+    if (this.checkpoints.info?.meta.step === this.run.step) this.checkpoints.clearSaveError();
   }
 
   /** After the other tab released the run: check it is free, then continue it here. */
