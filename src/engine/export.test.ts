@@ -193,7 +193,7 @@ const cnnWithBn: ModelSpec = {
   ] satisfies LayerSpec[],
 };
 
-describe('exported bundles match PyTorch', () => {
+describe(`exported bundles match PyTorch (${torchPythons().map((t) => t.label).join(', ')})`, () => {
   it('Tiny MLP on spiral (Adam): logits and one optimizer step', async () => {
     await checkAgainstTorch('Tiny MLP adam', { data: spiral, model: presetModel('Tiny MLP', [2]), train: train() }, 12, { optimizerStep: true });
   });
