@@ -36,7 +36,7 @@ describe('pytorchCode', () => {
     expect(pytorchCode({ name: 'Custom', layers: [{ type: 'dropout', rate: 0.5 }] }, [2], 3, 'a.pt')).toContain('nn.Dropout(p=0.5),  # 0');
   });
 
-  it('runs in torch against an exported bundle', () => {
+  it(`runs verbatim against an exported bundle in ${torchPythons().map((t) => t.label).join(' and ')}`, () => {
     const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
     if (probe.status !== 0) throw new Error(`${PYTHON} cannot import torch. Install it with \`apt-get install python3-torch\`.`);
     const layers = withHead(spec, 10);

@@ -25,6 +25,11 @@ import { Trainer } from './trainer';
 
 const PYTHON = '/usr/bin/python3';
 const TOLERANCE = 1e-5;
+/**
+ * Each check starts Python once per torch: a few seconds on the host, 7–13 s in the trixie root on a
+ * busy 2-core machine (mostly `import torch`), next to tfjs's cpu training; 60 s is too tight.
+ */
+const TORCH_TEST_TIMEOUT_MS = 300_000;
 const dir = mkdtempSync(join(tmpdir(), 'export-oracle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(async () => {
@@ -193,21 +198,21 @@ const cnnWithBn: ModelSpec = {
   ] satisfies LayerSpec[],
 };
 
-describe('exported bundles match PyTorch', () => {
+describe(`exported bundles match PyTorch (${torchPythons().map((t) => t.label).join(', ')})`, () => {
   it('Tiny MLP on spiral (Adam): logits and one optimizer step', async () => {
     await checkAgainstTorch('Tiny MLP adam', { data: spiral, model: presetModel('Tiny MLP', [2]), train: train() }, 12, { optimizerStep: true });
-  });
+  }, TORCH_TEST_TIMEOUT_MS);
   it('Tiny MLP on spiral (SGD with momentum and weight decay, RMSprop with momentum)', async () => {
     await checkAgainstTorch('Tiny MLP sgd', { data: spiral, model: presetModel('Tiny MLP', [2]), train: train({ optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, weightDecay: 0.01 }) }, 5, { optimizerStep: true });
     await checkAgainstTorch('Tiny MLP rmsprop', { data: spiral, model: presetModel('Tiny MLP', [2]), train: train({ optimizer: 'rmsprop', learningRate: 0.01, momentum: 0.5 }) }, 5, { optimizerStep: true });
-  });
+  }, TORCH_TEST_TIMEOUT_MS);
   it('MLP small on digits (Adam): logits and one optimizer step', async () => {
     await checkAgainstTorch('MLP small', { data: digits, model: presetModel('MLP small', [28, 28, 1]), train: train({ learningRate: 0.001 }) }, 3, { optimizerStep: true });
-  });
+  }, TORCH_TEST_TIMEOUT_MS);
   it('CNN small on digits (Adam): logits and one optimizer step, NCHW flatten order', async () => {
     await checkAgainstTorch('CNN small', { data: digits, model: presetModel('CNN small', [28, 28, 1]), train: train({ learningRate: 0.001 }) }, 3, { optimizerStep: true, stateDicts: true });
-  });
+  }, TORCH_TEST_TIMEOUT_MS);
   it('CNN with batchnorm (2d and 1d after flatten) and dropout: eval logits, state-dict files', async () => {
     await checkAgainstTorch('CNN batchnorm dropout', { data: digits, model: cnnWithBn, train: train({ learningRate: 0.001 }) }, 4, { optimizerStep: false, stateDicts: true });
-  });
+  }, TORCH_TEST_TIMEOUT_MS);
 });

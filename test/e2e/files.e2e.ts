@@ -2,9 +2,11 @@
  * Checkpoints as files, end to end: downloads checked by the real PyTorch (test/python/check_download.py)
  * on torch 1.13 (host) and torch 2.x (trixie root, where every .pt loads with weights_only=True),
  * uploads of PyTorch-made state_dicts (also a state_dict, a training dict and a safetensors file
- * saved by torch 2.x) and of a malicious pickle, export → import → exact resume (also through
- * torch 2.x's torch.save), and the "Continue in PyTorch" code. Runs on the CPU backend (forced by
- * URL) for speed and bit-exact losses.
+ * written by torch 2.x at test time: the page must hold exactly the weights torch read back) and of
+ * a malicious pickle, export → import → exact resume (also through torch 2.x's torch.save), and the
+ * "Continue in PyTorch" code. Runs on the CPU backend (forced by URL) for speed and bit-exact losses.
+ * Each Python start costs seconds (torch's import; in the trixie root more), so each test batches
+ * its checks per torch into one check_download.py --batch call.
  */
 import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,38 @@ const TORCH2 = TORCHES.find((t) => t.major === 2);
 function python(mode: string, path: string, torch: TorchPython = HOST_TORCH, out?: string): Record<string, unknown> {
   const args = [mode, basename(path), ...(out ? [basename(out)] : [])];
   return JSON.parse(runScript(torch, dirname(path), CHECK, args)) as Record<string, unknown>;
+}
+
+/** check_download.py --batch: several actions ([mode, path, out?], paths in one folder) in one Python start. */
+function pythonBatch(torch: TorchPython, dir: string, actions: string[][]): Array<Record<string, unknown>> {
+  const args = actions.map(([mode, ...paths]) => [mode, ...paths.map((p) => basename(p))].join(':'));
+  const out = JSON.parse(runScript(torch, dir, CHECK, ['--batch', ...args])) as { torch: string; results: Array<Record<string, unknown>> };
+  expect(out.torch.startsWith(torch.major === 1 ? '1.13' : '2.'), torch.label).toBe(true);
+  return out.results;
+}
+
+/** What make-uploads reports for one file it wrote: torch's tensors (torch layout, flat) and softmax at `points`. */
+interface TorchUpload {
+  file: string;
+  tensors: Record<string, number[]>;
+  points: number[][];
+  probs: number[][];
+}
+
+/** The Tiny MLP's tensors as the page holds them, in PyTorch's names and layouts (dense kernels transposed). */
+async function weightsInTorchLayout(page: Page): Promise<Record<string, number[]>> {
+  const tensors = await page.evaluate(async () =>
+    (await window.__tabTrainer!.engine.readState()).tensors.map((t) => ({ name: t.name, shape: t.shape, data: Array.from(t.data) })),
+  );
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  const out: Record<string, number[]> = {};
+  [0, 1, 2].forEach((layer, i) => {
+    const kernel = byName.get(`${layer}.kernel`)!;
+    const [rows, cols] = kernel.shape; // ours [in, out], PyTorch's [out, in]
+    out[`${2 * i}.weight`] = Array.from({ length: rows * cols }, (_, k) => kernel.data[(k % rows) * cols + Math.floor(k / rows)]);
+    out[`${2 * i}.bias`] = Array.from(byName.get(`${layer}.bias`)!.data);
+  });
+  return out;
 }
 
 function scratch(): string {
@@ -84,55 +118,64 @@ test('downloads a checkpoint and weights that PyTorch loads', async ({ page }) =
 
   // torch 2.x loads each .pt with weights_only=True (its default); 1.13 after the globals scan.
   for (const torch of TORCHES) {
-    const checked = python('bundle', bundle.path, torch);
+    const [checked, pt, safetensors] = pythonBatch(torch, dir, [['bundle', bundle.path], ['weights-pt', weights.path], ['safetensors', st.path]]);
     expect(checked, torch.label).toMatchObject({ epoch: 3, output_shape: [1, 3], global_step: step });
     expect(checked.keys, torch.label).toEqual(expect.arrayContaining(['model_state_dict', 'optimizer_state_dict', 'epoch', 'global_step', 'config']));
-    expect(python('weights-pt', weights.path, torch).state_dict, torch.label).toEqual(['0.bias', '0.weight', '2.bias', '2.weight', '4.bias', '4.weight']);
-    expect(python('safetensors', st.path, torch).state_dict, torch.label).toHaveLength(6);
+    expect(pt.state_dict, torch.label).toEqual(['0.bias', '0.weight', '2.bias', '2.weight', '4.bias', '4.weight']);
+    expect(safetensors.state_dict, torch.label).toHaveLength(6);
   }
 });
 
-test('files saved by torch 2.x (state_dict, training dict, safetensors) upload and train on', async ({ page, browser }) => {
+test(`files saved by ${TORCH2?.label ?? 'torch 2.x'} (state_dict, training dict, safetensors) load exactly torch's weights and train on`, async ({ page }) => {
   test.skip(!TORCH2, 'torch 2.x checks skipped: no trixie root (see .ci/torch2-root.sh); under CI this is an error');
   const dir = scratch();
-  const files = { state: join(dir, 'torch2_state_dict.pt'), training: join(dir, 'torch2_training.pt'), safetensors: join(dir, 'torch2_weights.safetensors') };
-  expect(python('make', files.state, TORCH2).torch).toMatch(/^2\./);
-  python('make-training', files.training, TORCH2);
-  python('make-safetensors', files.safetensors, TORCH2);
-  // The same recipe (seed 0) on torch 1.13: its initial weights differ from 2.x's in the last bits only.
-  const torch1 = join(dir, 'torch1_state_dict.pt');
-  python('make', torch1);
+  // One Python start writes the three files and reports what torch reads back from each.
+  const [made] = pythonBatch(TORCH2!, dir, [['make-uploads', join(dir, 'torch2')]]);
+  const uploads = made as unknown as Record<'state_dict' | 'training' | 'safetensors', TorchUpload>;
+  await setUpSpiral(page, 1);
+  const learningRate = page.getByLabel('Learning rate', { exact: true });
+  const defaultRate = await learningRate.inputValue();
+  const losses: Record<string, number[]> = {};
+  for (const [kind, torch] of Object.entries(uploads)) {
+    // A run at learning rate 0 keeps the weights it starts from, so afterwards the page holds exactly what it loaded.
+    await learningRate.fill('0');
+    await page.getByLabel('Epochs', { exact: true }).fill('1');
+    await uploadInput(page).setInputFiles(join(dir, torch.file));
+    await expect(page.getByText(`Loaded weights from ${torch.file} (6 tensors, 371 parameters) into the current model. Press Train to train on from them.`)).toBeVisible();
+    await train(page, 1);
+    expect(await weightsInTorchLayout(page), kind).toEqual(torch.tensors); // bit for bit
+    let worst = 0;
+    for (const [i, point] of torch.points.entries()) {
+      const probs = await page.evaluate((x) => window.__tabTrainer!.engine.predict(Float32Array.from(x)), point);
+      worst = Math.max(worst, ...probs.map((p, c) => Math.abs(p - torch.probs[i][c])));
+    }
+    console.log(`${kind} from ${TORCH2!.label}: max |softmax(page) - softmax(torch)| = ${worst.toExponential(2)}`);
+    expect(worst, kind).toBeLessThan(1e-6);
+    const [lossAtFirstStep] = await stepLosses(page);
 
-  const lossesAfterUpload = async (path: string) => {
-    const context = await browser.newContext();
-    const p = await context.newPage();
-    await setUpSpiral(p, 2);
-    await uploadInput(p).setInputFiles(path);
-    await expect(p.getByText(`Loaded weights from ${basename(path)} (6 tensors, 371 parameters) into the current model. Press Train to train on from them.`)).toBeVisible();
-    await train(p, 2);
-    const losses = await stepLosses(p);
-    await context.close();
-    return losses;
-  };
-  // The three torch 2.x files hold the same weights, so they train to the same losses, bit for bit.
-  const expected = await lossesAfterUpload(files.state);
-  expect(await lossesAfterUpload(files.training)).toEqual(expected);
-  expect(await lossesAfterUpload(files.safetensors)).toEqual(expected);
-  const fromTorch1 = await lossesAfterUpload(torch1);
-  expect(fromTorch1).toHaveLength(expected.length);
-  expect(Math.max(...fromTorch1.map((l, i) => Math.abs(l - expected[i])))).toBeLessThan(1e-5);
-
-  await setUpSpiral(page, 2);
-  await train(page, 2);
-  expect(await stepLosses(page)).not.toEqual(expected); // seed 1's own initial weights train otherwise
+    // Then a real run from the same file: its first step sees the same weights and batch, and the loss falls.
+    await learningRate.fill(defaultRate);
+    await page.getByLabel('Epochs', { exact: true }).fill('2');
+    await uploadInput(page).setInputFiles([]);
+    await uploadInput(page).setInputFiles(join(dir, torch.file));
+    await expect(page.getByText(`Loaded weights from ${torch.file} (6 tensors, 371 parameters)`, { exact: false })).toBeVisible();
+    await train(page, 2);
+    losses[kind] = await stepLosses(page);
+    expect(losses[kind], kind).toHaveLength(50);
+    expect(losses[kind][0], kind).toBe(lossAtFirstStep);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(mean(losses[kind].slice(25)), kind).toBeLessThan(mean(losses[kind].slice(0, 25)));
+  }
+  // The state_dict and the safetensors file hold the same weights; the training dict those after 5 Adam steps.
+  expect(losses.safetensors).toEqual(losses.state_dict);
+  expect(uploads.training.tensors['0.weight']).not.toEqual(uploads.state_dict.tensors['0.weight']);
 });
 
 test('trains on from a PyTorch state_dict and refuses one of another shape', async ({ page, browser }) => {
   const dir = scratch();
   const good = join(dir, 'torch_tiny_mlp.pt');
   const bad = join(dir, 'torch_wrong_shape.pt');
-  python('make', good);
-  python('make-bad', bad);
+  pythonBatch(HOST_TORCH, dir, [['make', good], ['make-bad', bad]]);
   await setUpSpiral(page, 2);
   await uploadInput(page).setInputFiles(good);
   await expect(page.getByText('Loaded weights from torch_tiny_mlp.pt (6 tensors, 371 parameters) into the current model. Press Train to train on from them.')).toBeVisible();

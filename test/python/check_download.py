@@ -1,17 +1,20 @@
-"""Oracle for files.e2e.ts: checks downloaded files with the real torch, and makes state_dicts to upload.
+"""Oracle for files.e2e.ts: checks downloaded files with the real torch, and makes files to upload.
 
 Usage: python3 check_download.py MODE PATH [OUT]   (torch 1.13 on the host, or 2.x in the trixie root)
+       python3 check_download.py --batch MODE:PATH[:OUT]...   several actions in one Python start
   bundle PATH       our checkpoint bundle: keys, epoch, step, config; model and Adam load strictly
   weights-pt PATH   a plain state_dict: loads strictly into the Spiral Tiny MLP
   safetensors PATH  header is 8-byte little-endian length + JSON; tensors load strictly
   make PATH         saves the Spiral Tiny MLP's state_dict (seed 0) with torch.save
   make-bad PATH     saves a state_dict whose middle layer has 8 units (size mismatch)
   make-big PATH     saves the Tiny MLP's state_dict plus a 100 MB tensor "big.weight" (unexpected key)
-  make-training PATH  saves a training dict as users write one: model_state_dict (the seed-0 weights of
-                    make), optimizer_state_dict of an Adam that took no step, epoch, loss
-  make-safetensors PATH  the seed-0 weights with safetensors.torch.save_file (needs python3-safetensors)
+  make-uploads PREFIX  writes three files as users save them, each loaded back (weights_only=True on
+                    torch 2.x) to report what torch holds and computes, see make_uploads:
+                    PREFIX_state_dict.pt (torch.save(model.state_dict())), PREFIX_training.pt (a
+                    training dict after 5 Adam steps) and PREFIX.safetensors (safetensors.torch.save_file)
   resave PATH OUT   loads our bundle as users do and saves it again with torch.save, unchanged
-Prints one JSON object with "torch": its version; exits 1 with {"error": ...} when a check fails.
+Prints one JSON object with "torch": its version (with --batch, "results": one object per action);
+exits 1 with {"error": ...} when a check fails.
 Every .pt is loaded as users load it: torch 2.x with torch.load(f, weights_only=True); torch 1.13,
 whose weights_only reader lacks Python floats, with the full unpickler, only after every GLOBAL in
 data.pkl was checked against torch's weights_only allow-list without executing anything.
@@ -99,19 +102,48 @@ def seed0_state():
     return tiny_mlp().state_dict()
 
 
-def make_training(path):
+# Points at which make-uploads reports the model's class probabilities (the page's predict() gives the same).
+PROBE_POINTS = [[0.5, -0.25], [-1.0, 0.75], [0.125, 0.0625], [2.0, -1.5]]
+
+
+def described(path, state):
+    """What torch holds for `state` (loaded back from `path`): every tensor's values and the softmax
+    of the Tiny MLP with those weights at PROBE_POINTS."""
+    model = tiny_mlp()
+    model.load_state_dict(state, strict=True)
+    with torch.no_grad():
+        probs = torch.softmax(model(torch.tensor(PROBE_POINTS)), dim=1)
+    return {"file": path, "tensors": {k: v.flatten().tolist() for k, v in state.items()},
+            "points": PROBE_POINTS, "probs": probs.tolist()}
+
+
+def make_uploads(prefix):
+    """The three kinds of file users bring, written by this torch and read back as users read them."""
+    from safetensors.torch import load_file, save_file
     model = tiny_mlp()
     model.load_state_dict(seed0_state())
+    files = {"state_dict": f"{prefix}_state_dict.pt", "training": f"{prefix}_training.pt", "safetensors": f"{prefix}.safetensors"}
+    torch.save(model.state_dict(), files["state_dict"])
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, files["safetensors"])
+    # A training dict as users write one after some steps: the weights now differ from seed 0's.
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    g = torch.Generator().manual_seed(7)
+    x, y = torch.randn(32, 2, generator=g), torch.randint(0, 3, (32,), generator=g)
+    for _ in range(5):
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
     torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
-                "epoch": 4, "loss": 0.8125}, path)
-    return {"saved": path}
-
-
-def make_safetensors(path):
-    from safetensors.torch import save_file
-    save_file({k: v.contiguous() for k, v in seed0_state().items()}, path)
-    return {"saved": path}
+                "epoch": 5, "loss": loss.item()}, files["training"])
+    training = safe_load(files["training"])
+    if len(training["optimizer_state_dict"]["state"]) != 6:
+        raise ValueError("the training dict's Adam state should hold 6 parameters")
+    return {
+        "state_dict": described(files["state_dict"], safe_load(files["state_dict"])),
+        "training": described(files["training"], training["model_state_dict"]),
+        "safetensors": described(files["safetensors"], load_file(files["safetensors"])),
+    }
 
 
 def resave(path, out):
@@ -120,8 +152,7 @@ def resave(path, out):
     return {"saved": out, "keys": sorted(ckpt)}
 
 
-def main():
-    mode, path = sys.argv[1], sys.argv[2]
+def action(mode, path, out=None):
     actions = {
         "bundle": lambda: check_bundle(path),
         "weights-pt": lambda: check_weights(path),
@@ -129,12 +160,19 @@ def main():
         "make": lambda: make(path, 16),
         "make-bad": lambda: make(path, 8),
         "make-big": lambda: make(path, 16, {"big.weight": torch.ones(25_000_000)}),
-        "make-training": lambda: make_training(path),
-        "make-safetensors": lambda: make_safetensors(path),
-        "resave": lambda: resave(path, sys.argv[3]),
+        "make-uploads": lambda: make_uploads(path),
+        "resave": lambda: resave(path, out),
     }
+    return actions[mode]()
+
+
+def main():
     try:
-        print(json.dumps({"torch": torch.__version__, **actions[mode]()}))
+        if sys.argv[1] == "--batch":
+            results = [action(*arg.split(":")) for arg in sys.argv[2:]]
+            print(json.dumps({"torch": torch.__version__, "results": results}))
+        else:
+            print(json.dumps({"torch": torch.__version__, **action(*sys.argv[1:4])}))
     except Exception as e:  # reported as data: the test prints it
         print(json.dumps({"error": f"{type(e).__name__}: {e}"}))
         sys.exit(1)

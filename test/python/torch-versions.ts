@@ -5,7 +5,7 @@
  * under CI a missing root without TORCH2=skip is an error, never a silent pass.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 export interface TorchPython {
@@ -16,15 +16,28 @@ export interface TorchPython {
   run(dir: string, script: string, args?: string[]): string;
 }
 
+/**
+ * torch.__version__ as the installed package states it (torch/version.py under `root`), read without
+ * starting Python, so test names can say which torch ran; 'unknown version' when it cannot be read.
+ */
+function installedVersion(root: string): string {
+  try {
+    const text = readFileSync(join(root, 'usr/lib/python3/dist-packages/torch/version.py'), 'utf8');
+    return /^__version__ = '([^']+)'/m.exec(text)?.[1] ?? 'unknown version';
+  } catch {
+    return 'unknown version';
+  }
+}
+
 const HOST: TorchPython = {
-  label: 'torch 1.13 (host)',
+  label: `torch ${installedVersion('/')} (host)`,
   major: 1,
   run: (dir, script, args = []) => execFileSync('/usr/bin/python3', [script, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20 }),
 };
 
 function chrooted(root: string): TorchPython {
   return {
-    label: 'torch 2.x (trixie root)',
+    label: `torch ${installedVersion(root)} (trixie root)`,
     major: 2,
     run(dir, script, args = []) {
       // The root sees only its own tree: the files go to a scratch folder inside it, and back.
