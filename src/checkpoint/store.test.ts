@@ -22,6 +22,14 @@ describe('isQuotaError', () => {
     expect(isQuotaError(new DOMException('Internal error committing transaction.', 'UnknownError'))).toBe(false);
   });
 
+  it('recognises a full disk under a large checkpoint, which Chromium\'s blob writer reports as a DataError', () => {
+    // Seen verbatim with 3.2 MB checkpoints on a full tmpfs profile: values over 64 KB go to blob files.
+    expect(isQuotaError(new DOMException('Failed to write blobs (IOError)', 'DataError'))).toBe(true);
+    const abort = Object.assign(new DOMException('aborted', 'AbortError'), { error: new DOMException('Failed to write blobs (IOError)', 'DataError') });
+    expect(isQuotaError(abort)).toBe(true);
+    expect(isQuotaError(new DOMException('Data provided to an operation does not meet requirements.', 'DataError'))).toBe(false);
+  });
+
   it('does not mistake other errors for it', () => {
     expect(isQuotaError(new DOMException('aborted', 'AbortError'))).toBe(false);
     expect(isQuotaError(new DOMException('clone', 'DataCloneError'))).toBe(false);

@@ -305,10 +305,16 @@ export function isQuotaError(e: unknown, depth = 0): boolean {
   return [err.cause, err.error, err.inner].some((inner) => isQuotaError(inner, depth + 1));
 }
 
-/** The disk is full: Chromium's LevelDB says FILE_ERROR_NO_SPACE; an OS error may say ENOSPC. */
+/**
+ * The disk is full: Chromium's LevelDB says FILE_ERROR_NO_SPACE; its blob writer, which takes values
+ * over 64 KB (a checkpoint of a few MB), fails the commit with `DataError: Failed to write blobs
+ * (IOError)` (seen with 3.2 MB checkpoints on a full tmpfs profile); an OS error may say ENOSPC.
+ */
 function isDiskFullError(e: unknown): boolean {
-  const message = (e as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && /FILE_ERROR_NO_SPACE|No space left on device|ENOSPC/i.test(message);
+  const { name, message } = (e ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return false;
+  if (/FILE_ERROR_NO_SPACE|No space left on device|ENOSPC/i.test(message)) return true;
+  return name === 'DataError' && /Failed to write blobs/i.test(message);
 }
 
 /** Chromium could not open the database's files (after a full disk: it cannot write them). */
