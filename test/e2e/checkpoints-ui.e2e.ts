@@ -1,17 +1,8 @@
 import { test, expect, type Page } from '@playwright/test';
+import { LONG_SPIRAL, setUpSpiral } from './spiral';
 
 /** The Checkpoints cell (list, delete, cleanup, resume from a row) and a second tab on the same run. */
-const SAMPLES = 5000; // 4,000 training samples: 500 steps per epoch at batch size 8, about 2 s on cpu
-
-async function setUp(page: Page, epochs: number) {
-  await page.goto('/?backend=cpu');
-  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Spiral (2D)' });
-  await page.getByLabel('Samples', { exact: true }).fill(String(SAMPLES));
-  await page.getByLabel('Preset', { exact: true }).selectOption('Tiny MLP');
-  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
-  await page.getByLabel('Batch size', { exact: true }).fill('8');
-  await expect(page.getByText('Total parameters: 371')).toBeVisible();
-}
+const setUp = (page: Page, epochs: number) => setUpSpiral(page, epochs, LONG_SPIRAL);
 
 const progress = (page: Page) => page.getByRole('progressbar', { name: 'Training progress' });
 const rows = (page: Page) => page.getByRole('table', { name: 'Checkpoints' }).locator('tbody tr[data-checkpoint-id]');

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { runScript, torchPythons, type TorchPython } from '../python/torch-versions';
+import { setUpSpiral } from './spiral';
 
 const CHECK = 'test/python/check_download.py';
 const MALICIOUS = 'test/fixtures/torch/malicious_os_system.pt';
@@ -65,14 +66,6 @@ function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'tab-trainer-files-'));
 }
 
-async function setUpSpiral(page: Page, epochs: number) {
-  await page.goto('/?backend=cpu');
-  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Spiral (2D)' });
-  await page.getByLabel('Preset', { exact: true }).selectOption('Tiny MLP');
-  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
-  await expect(page.getByText('Total parameters: 371')).toBeVisible();
-}
-
 async function train(page: Page, epochs: number) {
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const progress = page.getByRole('progressbar', { name: 'Training progress' });
@@ -90,6 +83,15 @@ const checkpointsCell = (page: Page) => page.getByRole('region', { name: 'Checkp
 const checkpointRows = (page: Page) =>
   checkpointsCell(page).getByRole('row').filter({ has: page.getByRole('button', { name: /^Resume from here/ }) });
 const uploadInput = (page: Page) => page.getByLabel('Upload checkpoint');
+
+/** Two epochs of the spiral trained, with their checkpoints listed: the rows and how many. */
+async function trainedWithCheckpoints(page: Page) {
+  await setUpSpiral(page, 2);
+  await train(page, 2);
+  const rows = checkpointRows(page);
+  await expect(rows.first()).toBeVisible();
+  return { rows, before: await rows.count() };
+}
 
 async function downloadFrom(page: Page, click: () => Promise<void>, dir: string) {
   const [download] = await Promise.all([page.waitForEvent('download'), click()]);
@@ -244,11 +246,7 @@ test('a file dropped anywhere on the page is uploaded', async ({ page }) => {
 });
 
 test('refuses a pickle that would run code and keeps the checkpoints', async ({ page }) => {
-  await setUpSpiral(page, 2);
-  await train(page, 2);
-  const rows = checkpointRows(page);
-  await expect(rows.first()).toBeVisible();
-  const before = await rows.count();
+  const { rows, before } = await trainedWithCheckpoints(page);
 
   await uploadInput(page).setInputFiles(MALICIOUS);
   const alert = checkpointsCell(page).getByRole('alert');
@@ -372,11 +370,7 @@ test('shows PyTorch code that loads the download, and copies it', async ({ page,
 test('Cancel stops reading a large upload: no error, nothing changes', async ({ page }) => {
   const path = join(scratch(), 'big_state_dict.pt');
   python('make-big', path);
-  await setUpSpiral(page, 2);
-  await train(page, 2);
-  const rows = checkpointRows(page);
-  await expect(rows.first()).toBeVisible();
-  const before = await rows.count();
+  const { rows, before } = await trainedWithCheckpoints(page);
 
   await uploadInput(page).setInputFiles(path);
   await expect(checkpointsCell(page).getByText('Reading big_state_dict.pt…')).toBeVisible();
@@ -396,11 +390,7 @@ test('Cancel stops reading a large upload: no error, nothing changes', async ({ 
 });
 
 test('refuses the hostile reproducers with their reasons and keeps the checkpoints', async ({ page }) => {
-  await setUpSpiral(page, 2);
-  await train(page, 2);
-  const rows = checkpointRows(page);
-  await expect(rows.first()).toBeVisible();
-  const before = await rows.count();
+  const { rows, before } = await trainedWithCheckpoints(page);
   const cases: Array<[string, RegExp]> = [
     ['deep_nesting.pt', /Refused deep_nesting\.pt: containers in the file are nested more than 1000 levels deep/],
     ['dag_tensors.pt', /Refused dag_tensors\.pt: the file expands too much when read \(tensors reached along too many paths\)/],

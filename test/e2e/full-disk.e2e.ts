@@ -6,13 +6,13 @@
  */
 import { test, expect, chromium, type BrowserContext, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync, openSync, writeSync, closeSync, } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync, statSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromiumArgs, chromiumPath, previewOrigin } from '../../playwright.config';
 import { decodeCheckpointBundle } from '../../src/bundle';
+import { LONG_SPIRAL, setUpSpiral } from './spiral';
 
-const SAMPLES = 5000; // 4,000 training samples: 500 steps per epoch at batch size 8, about 2 s on cpu
 const DISK_MB = 20; // the issue's disk; Chromium's profile takes about 3 MB of it (measured below)
 
 /** A fresh tmpfs of `sizeMb` under /tmp, or a reason why there is none. */
@@ -89,13 +89,7 @@ async function launch(profile: string): Promise<{ context: BrowserContext; page:
 }
 
 async function setUp(page: Page, epochs: number) {
-  await page.goto('/?backend=cpu');
-  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Spiral (2D)' });
-  await page.getByLabel('Samples', { exact: true }).fill(String(SAMPLES));
-  await page.getByLabel('Preset', { exact: true }).selectOption('Tiny MLP');
-  await page.getByLabel('Epochs', { exact: true }).fill(String(epochs));
-  await page.getByLabel('Batch size', { exact: true }).fill('8');
-  await expect(page.getByText('Total parameters: 371')).toBeVisible();
+  await setUpSpiral(page, epochs, LONG_SPIRAL);
   await expect(page.getByText('All changes saved')).toBeVisible();
 }
 

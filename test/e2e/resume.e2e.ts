@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from '@playwright/test';
 
 /**
  * "Never lose a run": reload and resume, start fresh, train more, and recovery from a lost GPU
@@ -40,6 +40,18 @@ async function readEngine(page: Page) {
   });
 }
 
+/** The same config trained for `epochs` without interruption, in a fresh context (its own IndexedDB). */
+async function straightRun(browser: Browser, epochs: number) {
+  const other = await browser.newContext();
+  const straight = await other.newPage();
+  await setUp(straight, epochs);
+  await straight.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(progress(straight)).toHaveAttribute('aria-valuenow', String(epochs));
+  const state = await readEngine(straight);
+  await other.close();
+  return state;
+}
+
 test('reload mid-run, then Resume training continues exactly where it stopped', async ({ page, browser }) => {
   await setUp(page, 6);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -65,14 +77,7 @@ test('reload mid-run, then Resume training continues exactly where it stopped', 
   const resumed = await readEngine(page);
   expect(resumed.epochs).toBe(6);
 
-  // The same config trained without interruption in a fresh context (its own IndexedDB).
-  const other = await browser.newContext();
-  const straight = await other.newPage();
-  await setUp(straight, 6);
-  await straight.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(progress(straight)).toHaveAttribute('aria-valuenow', '6');
-  const uninterrupted = await readEngine(straight);
-  await other.close();
+  const uninterrupted = await straightRun(browser, 6);
   expect(resumed.stepLosses.length).toBe(6 * (SAMPLES * 0.8) / BATCH);
   expect(resumed.stepLosses).toEqual(uninterrupted.stepLosses); // bit-identical on the CPU backend
 });
@@ -178,13 +183,7 @@ test('a worker that stops answering after an error is restarted and the run resu
   expect(await alertsSeen(page)).toEqual([]);
   const resumed = await readEngine(page); // the fresh worker: answers, and holds the run from its checkpoint on
 
-  const other = await browser.newContext();
-  const straight = await other.newPage();
-  await setUp(straight, 4);
-  await straight.getByRole('button', { name: 'Train', exact: true }).click();
-  await expect(progress(straight)).toHaveAttribute('aria-valuenow', '4');
-  const uninterrupted = await readEngine(straight);
-  await other.close();
+  const uninterrupted = await straightRun(browser, 4);
   expect(resumed.stepLosses).toEqual(uninterrupted.stepLosses); // bit-identical on the CPU backend
 });
 
