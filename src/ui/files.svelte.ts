@@ -13,10 +13,12 @@ export interface UploadedWeights {
 }
 
 /**
- * Set after a state_dict upload validated against the current model: the next Train starts from
- * those weights (options.weightsFrom = 'uploaded'). run.svelte.ts reads it with takeUploadedWeights().
+ * `weights` is set after a state_dict upload validated against the current model: the next Train
+ * starts from those weights (options.weightsFrom = 'uploaded'); run.svelte.ts reads it with
+ * takeUploadedWeights(). `reading` names the file being read meanwhile: Train waits for it, so a
+ * press during the read never trains the old weights while the upload lands afterwards.
  */
-export const uploads = $state<{ weights: UploadedWeights | null }>({ weights: null });
+export const uploads = $state<{ weights: UploadedWeights | null; reading: string | null }>({ weights: null, reading: null });
 
 /** 'uploaded' once after a state_dict upload (then cleared), otherwise undefined. */
 export function takeUploadedWeights(): 'uploaded' | undefined {

@@ -212,6 +212,7 @@ test('an upload after a finished run trains a new run from the uploaded weights'
   const ref = await context.newPage();
   await setUpSpiral(ref, 2);
   await uploadInput(ref).setInputFiles(good);
+  await expect(ref.getByText(/^Loaded weights from torch_tiny_mlp\.pt/)).toBeVisible();
   await train(ref, 2);
   const expected = await stepLosses(ref);
   await context.close();
@@ -374,6 +375,9 @@ test('Cancel stops reading a large upload: no error, nothing changes', async ({ 
 
   await uploadInput(page).setInputFiles(path);
   await expect(checkpointsCell(page).getByText('Reading big_state_dict.pt…')).toBeVisible();
+  // Train waits for the read: the weights it would train from are not settled yet.
+  await expect(trainCell(page).getByText('Reading big_state_dict.pt: Train waits for it.')).toBeVisible();
+  await expect(trainCell(page).getByRole('button', { name: 'Train', exact: true })).toBeDisabled();
   await checkpointsCell(page).getByRole('button', { name: 'Cancel', exact: true }).click();
   await expect(checkpointsCell(page).getByRole('status')).toHaveText('Upload of big_state_dict.pt cancelled. Nothing was changed.');
   await expect(checkpointsCell(page).getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0);
