@@ -7,7 +7,7 @@ import { unzipSync } from 'fflate';
 import { decodeCheckpointBundle, encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors } from '../src/bundle';
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointRecord, type TensorEntry } from '../src/shared/checkpoint';
 import { DEFAULT_DATA, DEFAULT_TRAIN } from '../src/shared/config';
-import { presetModel, withHead } from '../src/shared/model-spec';
+import { presetModel, withHead } from '../src/families/stack/spec';
 
 function mlpLargeRecord(): CheckpointRecord {
   const model = presetModel('MLP large', [28, 28, 1]);

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const dir = process.argv[2] ?? 'dist';
-const MARKERS = ['debugCrashWorker', 'debugHangWorker', 'debugDestroyGpuDevice', 'Simulated worker'];
+const MARKERS = ['debugCrashWorker', 'debugHangWorker', 'debugDestroyGpuDevice', 'Simulated worker', 'benchmarkBareLoop', 'benchmarkReadback', 'benchmarkRawWrite', 'readState', '__tabTrainer'];
 const found = [];
 const walk = (d) => {
   for (const name of readdirSync(d)) {

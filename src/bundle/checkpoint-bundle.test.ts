@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckpointRecord, TensorEntry } from '../shared/checkpoint';
 import { DEFAULT_DATA, DEFAULT_TRAIN, type TrainConfig } from '../shared/config';
-import type { ModelSpec } from '../shared/model-spec';
+import type { StackSpec as ModelSpec } from '../families/stack/spec';
 import { decodeCheckpointBundle, encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors, recordInputShape } from './checkpoint-bundle';
 import { decodePt, encodePt } from './pt';
 import { getPath, PyDict, PyFloat, PyTensor } from './py-value';
@@ -113,7 +113,7 @@ describe('decodeCheckpointBundle on files from PyTorch scripts', () => {
     expect(refusal(w).message).toMatch(/a single tensor/);
     const newer = refusal(new PyDict([['format', 'tab-trainer'], ['format_version', 99]]));
     expect(newer.entry).toBe('format_version');
-    expect(newer.message).toMatch(/newer than the 1 this app reads/);
+    expect(newer.message).toMatch(/newer than the 2 this app reads/);
     const broken = refusal(new PyDict([['format', 'tab-trainer'], ['format_version', 1], ['config', 3]]));
     expect(broken.message).toMatch(/the bundle's config is not a dict/);
   });

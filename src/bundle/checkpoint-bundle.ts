@@ -15,13 +15,19 @@
  *   batch_in_epoch, epoch_order (int64 [trainSize] or None), train_time_ms
  *   input_shape           PyTorch's per-sample input shape ([C, H, W] or [F]); num_outputs
  *   notebook {name, notes}; checkpoint {id, run_id, kind, created_at, backend, val_loss}
+ * format_version 2 (records of checkpoint format 2) adds, at the end:
+ *   about                 {family, task, input_dtype, steps_per_epoch} (with input_shape and
+ *                         num_outputs above: what the model takes and gives; absent for a record
+ *                         migrated from format 1, which does not know it)
+ *   data_files            {<sha256>: {name, bytes (uint8 [n])}}: the uploaded files config.data
+ *                         refers to by id (a CSV), once each, so the run resumes in another browser
+ * format_version 1 bundles kept a CSV's text in config.data.csv.text instead.
  * Only allow-listed globals are written (OrderedDict, _rebuild_tensor_v2, storages), but Python
  * floats are, so torch 1.13 needs torch.load(path) without weights_only (pt-format.md §5).
  */
-import { CHECKPOINT_FORMAT_VERSION, type CheckpointKind, type CheckpointRecord, type TensorEntry } from '../shared/checkpoint';
-import type { BackendName, RunConfig } from '../shared/config';
-import type { EpochMetrics } from '../shared/engine-api';
-import { withHead } from '../shared/model-spec';
+import { CHECKPOINT_FORMAT_VERSION, type CheckpointKind, type CheckpointRecord, type EpochMetrics, type RecordAbout, type TensorEntry } from '../shared/checkpoint';
+import type { BackendName, ModelIO, RunConfig } from '../shared/config';
+import { familyOf, type TorchModel } from '../families';
 import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
 import { plainDataBudgetFor } from './limits';
 import { decodePt, encodePt, refuse } from './pt';
@@ -31,10 +37,11 @@ import { decodeOptimizerState, encodeOptimizerState, OPTIMIZER_STATE_DICT } from
 export { OPTIMIZER_STATE_DICT };
 import { decodeSafetensors, encodeSafetensors } from './safetensors';
 import { detectFormat } from './sniff';
-import { ourInputShape, stateDictToTensors, torchModuleNames, type StateDictTensor } from './torch-layout';
+import { ourInputShape, stateDictToTensors, type StateDictTensor } from './state-dict';
 
 export const BUNDLE_FORMAT = 'tab-trainer';
-export const BUNDLE_FORMAT_VERSION = 1;
+/** Follows the record's format: a format-N record makes a format_version-N bundle. */
+export const BUNDLE_FORMAT_VERSION = CHECKPOINT_FORMAT_VERSION;
 /** Keys a PyTorch script reads, in PyTorch's spelling. */
 export const MODEL_STATE_DICT = 'model_state_dict';
 export const SCHEDULER_STATE_DICT = 'scheduler_state_dict';
@@ -43,8 +50,15 @@ const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
 /** The digits are 28x28 grey images (scripts/build-digits.mjs). */
 const DIGITS_INPUT_SHAPE = [28, 28, 1];
 
+/** An uploaded file a bundle carries (format 2): its id is the SHA-256 of `bytes`, checked when stored. */
+export interface BundledFile {
+  id: string;
+  name: string;
+  bytes: Uint8Array;
+}
+
 export type DecodedBundle =
-  | { kind: 'bundle'; record: CheckpointRecord; notebookName: string }
+  | { kind: 'bundle'; record: CheckpointRecord; notebookName: string; files?: BundledFile[] }
   | { kind: 'state_dict'; tensors: Map<string, StateDictTensor> };
 
 export interface BundleOptions {
@@ -55,15 +69,18 @@ export interface BundleOptions {
    * optimizer's `lr`. Default: the configured rate, which is right for the constant schedule only.
    */
   learningRate?: number;
+  /** The stored files the record's config refers to by id (format 2), to carry in the bundle. */
+  files?: readonly BundledFile[];
 }
 
 /**
- * Our input shape for a record: the record does not store it, so it comes from the dataset (digits)
- * or the first layer's weights (the other datasets are tabular).
+ * Our input shape for a record of format 1, which does not store it: it comes from the dataset
+ * (digits) or the first layer's weights (the other datasets are tabular). Format 2 says it in `about`.
  */
 export function recordInputShape(record: CheckpointRecord): number[] {
+  if (record.about) return [...record.about.io.inputShape];
   if (record.config.data.dataset === 'digits') return [...DIGITS_INPUT_SHAPE];
-  const layers = record.config.model.layers;
+  const layers = (record.config.model as { layers?: { type: string }[] }).layers ?? [];
   const i = layers.findIndex((l) => l.type === 'dense' || l.type === 'batchnorm' || l.type === 'conv2d');
   const layer = i < 0 ? layers.length : i; // no hidden layer with weights: the head's kernel tells
   const t = record.tensors.find((e) => e.name === `${layer}.kernel` || e.name === `${layer}.gamma`);
@@ -73,16 +90,31 @@ export function recordInputShape(record: CheckpointRecord): number[] {
   return [t.shape[0]];
 }
 
-/** outputs of the head: the length of its bias. */
+/** outputs of the head: `about` says it (format 2); else the length of the stack's head bias. */
 function recordOutputs(record: CheckpointRecord): number {
-  const bias = record.tensors.find((t) => t.name === `${record.config.model.layers.length}.bias`);
-  if (!bias) throw new BundleError(`the checkpoint has no output layer bias "${record.config.model.layers.length}.bias". It is incomplete; save it again.`);
+  if (record.about) return record.about.io.outputs;
+  const layers = (record.config.model as { layers?: unknown[] }).layers ?? [];
+  const bias = record.tensors.find((t) => t.name === `${layers.length}.bias`);
+  if (!bias) throw new BundleError(`the checkpoint has no output layer bias "${layers.length}.bias". It is incomplete; save it again.`);
   return bias.shape[0];
 }
 
-/** model.state_dict() of the equivalent nn.Sequential, as an OrderedDict of PyTensors. */
-function modelStateDict(record: CheckpointRecord, inputShape: number[]): PyDict {
-  const layout = torchModuleNames(withHead(record.config.model, recordOutputs(record)), inputShape);
+/** What the record's model takes and gives: `about` (format 2), else worked out as format 1 must. */
+function recordIO(record: CheckpointRecord, options: BundleOptions): ModelIO {
+  if (record.about) return record.about.io;
+  const outputs = recordOutputs(record);
+  const task = record.config.data.dataset === 'sine' || record.config.data.csv?.task === 'regression' ? 'regression' : 'classification';
+  return { task, inputShape: options.inputShape ?? recordInputShape(record), inputDtype: 'float32', outputs };
+}
+
+/** The record's model as its family's torch.nn model. */
+function torchModel(record: CheckpointRecord, io: ModelIO): TorchModel {
+  const { model } = record.config;
+  return familyOf(model).torch(model, io);
+}
+
+/** model.state_dict() of the equivalent torch.nn model, as an OrderedDict of PyTensors. */
+function modelStateDict(record: CheckpointRecord, layout: TorchModel): PyDict {
   const byName = new Map(record.tensors.map((t) => [t.name, t]));
   const entries = layout.tensors.map((t): [string, PyValue] => {
     if (t.role === 'counter') return [t.torchName, new PyTensor('int64', [], BigInt64Array.of(BigInt(record.trainer.optimizerStep)))];
@@ -102,8 +134,8 @@ function modelStateDict(record: CheckpointRecord, inputShape: number[]): PyDict 
  * @throws BundleError when the record's tensors do not match its config
  */
 export function encodeCheckpointBundle(record: CheckpointRecord, notebookName: string, options: BundleOptions = {}): Uint8Array {
-  const inputShape = options.inputShape ?? recordInputShape(record);
-  const layout = torchModuleNames(withHead(record.config.model, recordOutputs(record)), inputShape);
+  const io = recordIO(record, options);
+  const layout = torchModel(record, io);
   const t = record.trainer;
   const { train } = record.config;
   const lr = options.learningRate ?? train.learningRate;
@@ -111,8 +143,8 @@ export function encodeCheckpointBundle(record: CheckpointRecord, notebookName: s
   const m = record.meta;
   const root = dict([
     ['format', BUNDLE_FORMAT],
-    ['format_version', BUNDLE_FORMAT_VERSION],
-    [MODEL_STATE_DICT, modelStateDict(record, inputShape)],
+    ['format_version', record.formatVersion],
+    [MODEL_STATE_DICT, modelStateDict(record, layout)],
     [OPTIMIZER_STATE_DICT, optimizer],
     [SCHEDULER_STATE_DICT, dict([
       ['name', train.schedule.name],
@@ -136,11 +168,29 @@ export function encodeCheckpointBundle(record: CheckpointRecord, notebookName: s
     ['epoch_order', t.order ? int64(t.order) : null],
     ['train_time_ms', float(t.trainTimeMs)],
     ['input_shape', layout.torchInputShape],
-    ['num_outputs', recordOutputs(record)],
+    ['num_outputs', io.outputs],
     ['notebook', dict([['name', notebookName], ['notes', record.notes]])],
     ['checkpoint', dict([['id', m.id], ['run_id', m.runId], ['kind', m.kind], ['created_at', float(m.createdAt)], ['backend', m.backend], ['val_loss', float(m.valLoss)]])],
   ]);
+  if (record.formatVersion >= 2) {
+    if (record.about) root.set('about', encodeAbout(record.about));
+    root.set('data_files', encodeFiles(record, options.files ?? []));
+  }
   return encodePt(root);
+}
+
+function encodeAbout(a: RecordAbout): PyDict {
+  return dict([['family', a.family], ['task', a.io.task], ['input_dtype', a.io.inputDtype], ['steps_per_epoch', a.stepsPerEpoch]]);
+}
+
+/** The files config.data refers to, each once; a reference without its bytes cannot travel. */
+function encodeFiles(record: CheckpointRecord, files: readonly BundledFile[]): PyDict {
+  const wanted = record.config.data.csv ? [record.config.data.csv.fileId] : [];
+  return dict(wanted.map((id) => {
+    const f = files.find((x) => x.id === id);
+    if (!f) throw new BundleError(`the run's data file "${record.config.data.csv?.fileName}" is not in browser storage, so the bundle could not carry it. Upload the CSV again in the Data cell, then download.`);
+    return [id, dict([['name', f.name], ['bytes', new PyTensor('uint8', [f.bytes.length], f.bytes)]])];
+  }));
 }
 
 function encodeEpoch(h: EpochMetrics): PyDict {
@@ -152,12 +202,12 @@ function encodeEpoch(h: EpochMetrics): PyDict {
 
 /** model_state_dict alone, as torch.save(model.state_dict(), path) writes it (loads with weights_only=True in 1.13 too). */
 export function encodeStateDictPt(record: CheckpointRecord, options: BundleOptions = {}): Uint8Array {
-  return encodePt(modelStateDict(record, options.inputShape ?? recordInputShape(record)));
+  return encodePt(modelStateDict(record, torchModel(record, recordIO(record, options))));
 }
 
 /** model_state_dict alone as safetensors (metadata format=pt, as safetensors.torch.save_file writes). */
 export function encodeStateDictSafetensors(record: CheckpointRecord, options: BundleOptions = {}): Uint8Array {
-  const sd = modelStateDict(record, options.inputShape ?? recordInputShape(record));
+  const sd = modelStateDict(record, torchModel(record, recordIO(record, options)));
   const tensors = [...sd].map(([name, v]) => ({ name: name as string, dtype: (v as PyTensor).dtype, shape: (v as PyTensor).shape, data: (v as PyTensor).data }));
   return encodeSafetensors(tensors, { format: 'pt' });
 }
@@ -177,7 +227,8 @@ export function decodeCheckpointBundle(bytes: Uint8Array, fileName: string): Dec
   const { root } = decodePt(bytes, { fileName });
   return refuse(fileName, () => {
     if (root instanceof PyDict && root.get('format') === BUNDLE_FORMAT) {
-      return { kind: 'bundle', record: decodeBundle(root, bytes.length), notebookName: needString(root, ['notebook', 'name']) };
+      const { record, files } = decodeBundle(root, bytes.length);
+      return { kind: 'bundle', record, notebookName: needString(root, ['notebook', 'name']), ...(files.length ? { files } : {}) };
     }
     return { kind: 'state_dict', tensors: stateDictOf(root) };
   });
@@ -202,20 +253,26 @@ function stripWrapper(tensors: Map<string, StateDictTensor>): Map<string, StateD
   return prefix ? new Map([...tensors].map(([k, v]) => [k.slice(prefix.length), v])) : tensors;
 }
 
-function decodeBundle(root: PyDict, sizeBytes: number): CheckpointRecord {
+function decodeBundle(root: PyDict, sizeBytes: number): { record: CheckpointRecord; files: BundledFile[] } {
   const version = needCount(root, ['format_version']);
   if (version > BUNDLE_FORMAT_VERSION) {
     throw new BundleError(`this bundle has format_version ${version}, newer than the ${BUNDLE_FORMAT_VERSION} this app reads. Reload the page to get the newest Tab Trainer. ${NOTHING_LOADED}`, { entry: 'format_version' });
   }
+  if (version < 1) throw bad('format_version', `${version}, not a version this app wrote`);
   const config = fromPy(need(root, ['config'], (v) => v instanceof PyDict, 'a dict'), 'config', plainDataBudgetFor(sizeBytes)) as RunConfig;
-  if (!Array.isArray(config?.model?.layers) || typeof config.train?.optimizer !== 'string' || typeof config.data?.dataset !== 'string') {
-    throw bad('config', 'not a RunConfig (data, model.layers, train)');
+  if (typeof config?.model !== 'object' || config.model === null || typeof config.train?.optimizer !== 'string' || typeof config.data?.dataset !== 'string') {
+    throw bad('config', 'not a RunConfig (data, model, train)');
   }
+  const family = refuseFamily(config);
+  const specProblem = family.specProblem(config.model);
+  if (specProblem) throw bad('config.model', specProblem);
   const inputShape = ourInputShape(need(root, ['input_shape'], (v) => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && (d as number) > 0), 'a list of positive ints') as number[]);
-  const layers = withHead(config.model, needCount(root, ['num_outputs']));
+  const outputs = needCount(root, ['num_outputs']);
+  const about = version >= 2 && root.has('about') ? decodeAbout(root, family.id, inputShape, outputs) : undefined;
+  const io: ModelIO = about?.io ?? { task: 'classification', inputShape, inputDtype: 'float32', outputs };
+  const layout = family.torch(config.model, io);
   const sd = stateDictOf(need(root, [MODEL_STATE_DICT], (v) => v instanceof PyDict, 'a dict'));
-  const weights = stateDictToTensors(sd, layers, inputShape);
-  const layout = torchModuleNames(layers, inputShape);
+  const weights = stateDictToTensors(sd, layout);
   const step = needCount(root, ['global_step']);
   const opt = decodeOptimizerState(need(root, [OPTIMIZER_STATE_DICT], (v) => v instanceof PyDict, 'a dict') as PyDict, config.train, layout, step);
   const trainer = decodeTrainer(root, step, opt.step);
@@ -233,7 +290,40 @@ function decodeBundle(root: PyDict, sizeBytes: number): CheckpointRecord {
     backend: needOneOf(m, 'backend', BACKEND_NAMES) as BackendName,
   };
   const notes = needString(root, ['notebook', 'notes']);
-  return { formatVersion: CHECKPOINT_FORMAT_VERSION, meta, config, notes, trainer, tensors };
+  const record: CheckpointRecord = { formatVersion: version, meta, config, notes, trainer, tensors };
+  if (about) record.about = about;
+  return { record, files: version >= 2 ? decodeFiles(root, config) : [] };
+}
+
+function refuseFamily(config: RunConfig) {
+  try {
+    return familyOf(config.model);
+  } catch (e) {
+    throw bad('config.model.family', (e as Error).message);
+  }
+}
+
+function decodeAbout(root: PyDict, family: string, inputShape: number[], outputs: number): RecordAbout {
+  const a = need(root, ['about'], (v) => v instanceof PyDict, 'a dict') as PyDict;
+  if (needString(a, ['family']) !== family) throw bad('about.family', `'${fromFile(needString(a, ['family']), 40)}', not the config's family ${family}`);
+  const task = needString(a, ['task']);
+  if (task !== 'classification' && task !== 'regression') throw bad('about.task', `'${fromFile(task, 40)}', not classification or regression`);
+  if (needString(a, ['input_dtype']) !== 'float32') throw bad('about.input_dtype', 'not float32');
+  const stepsPerEpoch = needCount(a, ['steps_per_epoch']);
+  if (stepsPerEpoch < 1) throw bad('about.steps_per_epoch', 'not a positive int');
+  return { family, io: { task, inputShape, inputDtype: 'float32', outputs }, stepsPerEpoch };
+}
+
+/** data_files: exactly the files config.data refers to, as bytes (their ids are checked when stored). */
+function decodeFiles(root: PyDict, config: RunConfig): BundledFile[] {
+  const files = need(root, ['data_files'], (v) => v instanceof PyDict, 'a dict') as PyDict;
+  const wanted = config.data.csv ? [config.data.csv.fileId] : [];
+  if (config.data.csv && typeof config.data.csv.fileId !== 'string') throw bad('config.data.csv.fileId', 'missing');
+  return wanted.map((id) => {
+    const f = need(files, [id], (v) => v instanceof PyDict, 'a dict', `data_files.${fromFile(id, 16)}`) as PyDict;
+    const bytes = need(f, ['bytes'], (v) => v instanceof PyTensor && v.dtype === 'uint8' && v.shape.length === 1, 'a 1-d uint8 tensor', `data_files.${fromFile(id, 16)}.bytes`) as PyTensor;
+    return { id, name: needString(f, ['name']), bytes: Uint8Array.from(bytes.data as Uint8Array) };
+  });
 }
 
 const CHECKPOINT_KINDS: readonly CheckpointKind[] = ['periodic', 'best', 'final', 'manual'];

@@ -6,14 +6,15 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { HOSTILE } from '../../test/fixtures/hostile/make-hostile';
 import { refusal } from '../../test/fixtures/torch/load';
-import { withHead } from '../shared/model-spec';
+import { withHead } from '../families/stack/spec';
+import { torchModuleNames } from '../families/stack/torch';
 import { fromFile } from './bundle-error';
 import { decodeCheckpointBundle, encodeCheckpointBundle } from './checkpoint-bundle';
 import { sampleRecord } from '../../test/fixtures/hostile/sample-record';
 import { MAX_NESTING_DEPTH } from './limits';
 import { decodePt, encodePt } from './pt';
 import { PyDict, PyTensor } from './py-value';
-import { stateDictToTensors } from './torch-layout';
+import { stateDictToTensors } from './state-dict';
 import { writeZip } from './zip';
 
 /** A torch.save-shaped zip around a raw pickle body (PROTO 2 and STOP added). */
@@ -166,7 +167,7 @@ describe('text from the file in messages, and shared strings', () => {
   it('lists at most 20 unexpected state-dict keys, each cut to 80 characters', () => {
     const w = new PyTensor('float32', [1], Float32Array.of(1));
     const sd = new Map(Array.from({ length: 1000 }, (_, i) => [`${i}.${'k'.repeat(10_000)}\r`, w] as const));
-    const message = refusal(() => stateDictToTensors(sd, withHead({ name: 'm', layers: [] }, 1), [1])).message;
+    const message = refusal(() => stateDictToTensors(sd, torchModuleNames(withHead({ name: 'm', layers: [] }, 1), [1]))).message;
     expect(message).toContain('and 980 more.');
     expect(message).toContain(`"0.${'k'.repeat(78)}… (10003 characters)"`);
     expect(message.length).toBeLessThan(3000);

@@ -9,7 +9,8 @@ export {
   encodeCheckpointBundle,
   encodeStateDictPt,
   encodeStateDictSafetensors,
+  type BundledFile,
   type DecodedBundle,
 } from './checkpoint-bundle';
-export { stateDictToTensors, torchModuleNames } from './torch-layout';
+export { stateDictToTensors } from './state-dict';
 export { pytorchCode } from './pytorch-code';

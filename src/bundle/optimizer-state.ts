@@ -8,7 +8,9 @@ import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, RMSPROP_ALPHA, RMSPROP_EPSILON, t
 import { BundleError } from './bundle-error';
 import { bad, dict, float, need } from './bundle-values';
 import { PyDict, PyTensor, tuple, type PyValue } from './py-value';
-import { finiteFloat32, type TorchLayout } from './torch-layout';
+import { slotNames } from '../shared/optimizer-slots';
+import type { TorchModel } from '../families/contract';
+import { finiteFloat32 } from './state-dict';
 
 /** The key a PyTorch script reads, in PyTorch's spelling. */
 export const OPTIMIZER_STATE_DICT = 'optimizer_state_dict';
@@ -33,18 +35,12 @@ export function paramGroup(train: TrainConfig, lr: number, params: number[]): Py
   }
 }
 
-/** Slot names in our record (and PyTorch's state), per optimizer; matches engine/optimizer.ts SLOT_NAMES. */
-export function slotNames(train: TrainConfig): string[] {
-  if (train.optimizer === 'adam') return ['exp_avg', 'exp_avg_sq'];
-  if (train.optimizer === 'sgd') return train.momentum > 0 ? ['momentum_buffer'] : [];
-  return train.momentum > 0 ? ['square_avg', 'momentum_buffer'] : ['square_avg'];
-}
 
 /**
  * {state, param_groups}. State is empty before the first step, as in PyTorch; Adam's step is a
  * float32 0-d tensor and RMSprop's an int (torch 1.13), SGD keeps none (momentum_buffer None without momentum).
  */
-export function encodeOptimizerState(record: CheckpointRecord, layout: TorchLayout, lr: number): PyDict {
+export function encodeOptimizerState(record: CheckpointRecord, layout: Pick<TorchModel, 'params'>, lr: number): PyDict {
   const { train } = record.config;
   const n = record.trainer.optimizerStep;
   const byName = new Map(record.tensors.map((t) => [t.name, t]));
@@ -69,7 +65,7 @@ export function encodeOptimizerState(record: CheckpointRecord, layout: TorchLayo
 }
 
 /** Our slots (zeros before the first step) and the step count, all checked against the model. */
-export function decodeOptimizerState(sd: PyDict, train: TrainConfig, layout: TorchLayout, globalStep: number): { slots: TensorEntry[]; step: number } {
+export function decodeOptimizerState(sd: PyDict, train: TrainConfig, layout: Pick<TorchModel, 'params'>, globalStep: number): { slots: TensorEntry[]; step: number } {
   const state = need(sd, ['state'], (v) => v instanceof PyDict, 'a dict', `${OPTIMIZER_STATE_DICT}.state`) as PyDict;
   need(sd, ['param_groups'], (v) => Array.isArray(v) && v.length === 1, 'a list of one group', `${OPTIMIZER_STATE_DICT}.param_groups`);
   const names = slotNames(train);

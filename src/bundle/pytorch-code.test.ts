@@ -11,10 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { torchPythons } from '../../test/python/torch-versions';
 import type { CheckpointRecord } from '../shared/checkpoint';
 import { DEFAULT_DATA, DEFAULT_TRAIN } from '../shared/config';
-import { presetModel, withHead } from '../shared/model-spec';
+import { presetModel, withHead } from '../families/stack/spec';
 import { encodeCheckpointBundle } from './checkpoint-bundle';
 import { pytorchCode } from './pytorch-code';
-import { torchModuleNames } from './torch-layout';
+import { torchModuleNames } from '../families/stack/torch';
 
 const PYTHON = '/usr/bin/python3';
 const dir = mkdtempSync(join(tmpdir(), 'pytorch-code-'));

@@ -1,23 +1,17 @@
 /*
  * The Python a user runs to continue in PyTorch from an exported bundle:
- *   imports; model = nn.Sequential(…) built from the spec (torch-layout.ts, same module indices as
+ *   imports; `model` built by the family's code (families/<id>/torch.ts, whose parameter names are
  *   the model_state_dict keys); ckpt = torch.load(…); load_state_dict; the optimizer from
  *   optimizer_state_dict; one forward pass on a zero batch in PyTorch's layout (NCHW for images).
  */
-import type { TrainConfig } from '../shared/config';
-import { withHead, type ModelSpec } from '../shared/model-spec';
+import type { ModelSpec, TrainConfig } from '../shared/config';
+import { familyOf } from '../families';
 import { MODEL_STATE_DICT, OPTIMIZER_STATE_DICT } from './checkpoint-bundle';
-import { torchModuleNames, type TorchModule } from './torch-layout';
 
 const OPTIMIZER_CLASSES = { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop' } as const;
 
 /** Python float literal: 0.001 -> "0.001", 1 -> "1.0". */
 const pyFloat = (x: number) => (Number.isInteger(x) ? x.toFixed(1) : String(x));
-
-function moduleLine(m: TorchModule): string {
-  const args = m.kind === 'Dropout' ? [`p=${pyFloat(m.args[0])}`] : m.args.map(String);
-  return `    nn.${m.kind}(${args.join(', ')}),  # ${m.index}`;
-}
 
 /**
  * Python source that rebuilds the model of `spec`, loads `fileName` (a bundle from
@@ -27,7 +21,7 @@ function moduleLine(m: TorchModule): string {
  * @param options.train when given, the optimizer is named explicitly; else it is read from the file's config
  */
 export function pytorchCode(spec: ModelSpec, inputShape: readonly number[], outputs: number, fileName: string, options: { train?: TrainConfig } = {}): string {
-  const layout = torchModuleNames(withHead(spec, outputs), inputShape);
+  const layout = familyOf(spec).torch(spec, { task: 'classification', inputShape: [...inputShape], inputDtype: 'float32', outputs });
   const file = JSON.stringify(fileName);
   const shape = layout.torchInputShape.join(', ');
   const layoutNote = inputShape.length === 3 ? `  # NCHW: [batch, channels, height, width]` : '  # [batch, features]';
@@ -39,13 +33,10 @@ export function pytorchCode(spec: ModelSpec, inputShape: readonly number[], outp
         `optimizer = OPTIMIZERS[ckpt["config"]["train"]["optimizer"]](model.parameters(), lr=ckpt["config"]["train"]["learningRate"])`,
       ].join('\n');
   return `# Rebuilds the model of ${JSON.stringify(spec.name)} in PyTorch and continues from ${fileName}.
-# The indices in nn.Sequential are the keys of model_state_dict ("0.weight", ...).
 import torch
 from torch import nn
 
-model = nn.Sequential(
-${layout.modules.map(moduleLine).join('\n')}
-)
+${layout.python}
 
 # torch >= 2.0 reads the whole bundle with weights_only=True: no code from the file can run.
 # torch 1.13's weights_only reader cannot read Python floats (lr, losses; pytorch#94670), so

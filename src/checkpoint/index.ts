@@ -1,21 +1,23 @@
 /** The checkpoint store's public surface: IndexedDB store, validation, retention, run lock, progress channel. */
 export {
-  CHECKPOINT_DB_NAME,
   cleanupToLast,
+  collectFiles,
   deleteCheckpoint,
   deleteRun,
-  estimateRecordBytes,
-  getCurrentRun,
   isQuotaError,
+  listFiles,
   listRuns,
   loadCheckpoint,
   loadLatestValid,
   loadManifest,
-  requestPersistence,
+  putFile,
+  readFile,
+  recordFiles,
   saveCheckpoint,
-  setCurrentRun,
   storageEstimate,
+  type StoredFile,
 } from './store';
+export { migrateConfig, migrateRecord } from './migrate';
 export { findRecordProblem, validateRecord, type RecordExpectation, type RecordProblem } from './validate';
 export { planEmergencyRetention, planRetention, type RetentionPlan } from './retention';
 export { acquireRunLock, runLockName, waitForRunLock, type RunLock, type RunLockOptions } from './lock';

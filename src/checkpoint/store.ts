@@ -3,21 +3,25 @@
  *   `manifest:<runId>`     RunManifest (the run's complete checkpoints, oldest first)
  *   `ckpt:<runId>:<id>`    CheckpointRecord
  *   `runs`                 string[] of runIds, oldest first
- *   `current-run`          runId of the notebook's current run
+ *   `file:<sha256>`        StoredFile: an uploaded data file, stored once, referenced by id
+ *                          from the notebook and from checkpoints (config.data.csv.fileId)
  * A record and its manifest entry are written in one transaction, so a checkpoint listed in a
  * manifest is always complete, and one that is not listed does not exist (STYLE.md).
  * Runs in the training worker and in the page; one writer per run is ensured by lock.ts.
  */
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
 import type { CheckpointMeta, CheckpointRecord, RunManifest } from '../shared/checkpoint';
-import { CorruptCheckpointError, isAppError, StorageFullError } from '../shared/errors';
+import { CheckpointNotFoundError, CorruptCheckpointError, isAppError, StorageFullError } from '../shared/errors';
 import { planEmergencyRetention, planRetention, type RetentionPlan } from './retention';
 import { findRecordProblem, validateRecord, type RecordExpectation } from './validate';
+import { migrateRecord } from './migrate';
 
-export const CHECKPOINT_DB_NAME = 'tab-trainer-checkpoints';
+const CHECKPOINT_DB_NAME = 'tab-trainer-checkpoints';
 const STORE_NAME = 'kv';
 const RUNS_KEY = 'runs';
+/** Written by the first release; deleteRun still clears it. */
 const CURRENT_RUN_KEY = 'current-run';
+const fileKey = (id: string) => `file:${id}`;
 const manifestKey = (runId: string) => `manifest:${runId}`;
 const recordKey = (runId: string, id: string) => `ckpt:${runId}:${id}`;
 
@@ -112,7 +116,7 @@ export async function loadManifest(runId: string): Promise<RunManifest | null> {
 export async function loadCheckpoint(runId: string, id: string, expect?: RecordExpectation): Promise<CheckpointRecord> {
   const r = await db()('readonly', (s) => promisifyRequest<unknown>(s.get(recordKey(runId, id))));
   if (r === undefined) {
-    throw new CorruptCheckpointError(`Checkpoint "${id}" of run ${runId} is missing from browser storage. Resume from another checkpoint.`);
+    throw new CheckpointNotFoundError(`Checkpoint "${id}" of run ${runId} is not in browser storage (it was deleted, or the browser cleared the site's data). Resume from another checkpoint.`);
   }
   const record = validateRecord(r, expect);
   if (record.meta.id !== id || record.meta.runId !== runId) {
@@ -120,7 +124,7 @@ export async function loadCheckpoint(runId: string, id: string, expect?: RecordE
       `Checkpoint "${id}" of run ${runId} holds "${record.meta.id}" of run ${record.meta.runId}. Delete it and resume from another checkpoint.`,
     );
   }
-  return record;
+  return migrateRecord(record, putFile);
 }
 
 /**
@@ -150,7 +154,7 @@ export async function loadLatestValid(
         continue;
       }
       validate?.(r as CheckpointRecord);
-      return { record: r as CheckpointRecord, skipped };
+      return { record: await migrateRecord(r as CheckpointRecord, putFile), skipped };
     } catch (e) {
       skipped.push({ meta, reason: describeError(e) });
     }
@@ -185,21 +189,13 @@ export async function listRuns(): Promise<RunManifest[]> {
   });
 }
 
-/** Remembers which run the notebook shows (null forgets it). */
-export async function setCurrentRun(runId: string | null): Promise<void> {
-  await transact((s) => {
-    if (runId === null) s.delete(CURRENT_RUN_KEY);
-    else s.put(runId, CURRENT_RUN_KEY);
-  });
-}
 
-/** The notebook's current run, or null. */
-export async function getCurrentRun(): Promise<string | null> {
-  return (await db()('readonly', (s) => promisifyRequest<string | undefined>(s.get(CURRENT_RUN_KEY)))) ?? null;
-}
 
-/** Deletes a run: all its records (listed or not), its manifest, and the current-run mark if it is this run. */
-export async function deleteRun(runId: string): Promise<void> {
+/**
+ * Deletes a run: all its records (listed or not), its manifest, and the current-run mark if it is
+ * this run; then every stored file no other run and nothing in `keepFiles` (the notebook's) uses.
+ */
+export async function deleteRun(runId: string, keepFiles: readonly string[] = []): Promise<void> {
   lastCommitted.delete(runId);
   await transact(async (s) => {
     const [runs, current] = await Promise.all([
@@ -210,6 +206,67 @@ export async function deleteRun(runId: string): Promise<void> {
     s.delete(manifestKey(runId));
     s.put((runs ?? []).filter((r) => r !== runId), RUNS_KEY);
     if (current === runId) s.delete(CURRENT_RUN_KEY);
+  });
+  await collectFiles(keepFiles);
+}
+
+/** An uploaded data file as stored: its bytes once, whatever refers to it. */
+export interface StoredFile {
+  name: string;
+  bytes: Uint8Array;
+  storedAt: number;
+}
+
+/** The files a record refers to by id. */
+export function recordFiles(record: Pick<CheckpointRecord, 'config'>): string[] {
+  const id = record.config.data.csv?.fileId;
+  return typeof id === 'string' ? [id] : [];
+}
+
+/** A file's id: the SHA-256 of its bytes, hex. The same bytes always get the same id. */
+export async function fileId(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Stores an uploaded file once (content-addressed): storing the same bytes again keeps one copy.
+ * @returns its id
+ * @throws StorageFullError-worthy errors pass through (isQuotaError tells them)
+ */
+export async function putFile(name: string, bytes: Uint8Array): Promise<string> {
+  const id = await fileId(bytes);
+  await transact(async (s) => {
+    const had = await promisifyRequest<StoredFile | undefined>(s.get(fileKey(id)));
+    if (!had) s.put({ name, bytes, storedAt: Date.now() } satisfies StoredFile, fileKey(id));
+  });
+  return id;
+}
+
+/** A stored file's bytes, or null when no file has that id. */
+export async function readFile(id: string): Promise<StoredFile | null> {
+  return (await db()('readonly', (s) => promisifyRequest<StoredFile | undefined>(s.get(fileKey(id))))) ?? null;
+}
+
+/** Ids of every stored file. */
+export async function listFiles(): Promise<string[]> {
+  const keys = await db()('readonly', (s) => promisifyRequest(s.getAllKeys(IDBKeyRange.bound(fileKey(''), fileKey('\uffff')))));
+  return keys.map((k) => String(k).slice(fileKey('').length));
+}
+
+/**
+ * Deletes every stored file that no run's checkpoints and nothing in `keep` refer to.
+ * @returns the deleted ids
+ */
+export async function collectFiles(keep: readonly string[] = []): Promise<string[]> {
+  return transact(async (s) => {
+    const runs = (await promisifyRequest<string[] | undefined>(s.get(RUNS_KEY))) ?? [];
+    const manifests = await Promise.all(runs.map((id) => promisifyRequest<RunManifest | undefined>(s.get(manifestKey(id)))));
+    const used = new Set([...keep, ...manifests.flatMap((m) => m?.files ?? [])]);
+    const stored = (await promisifyRequest(s.getAllKeys(IDBKeyRange.bound(fileKey(''), fileKey('\uffff'))))).map((k) => String(k).slice(fileKey('').length));
+    const unused = stored.filter((id) => !used.has(id));
+    for (const id of unused) s.delete(fileKey(id));
+    return unused;
   });
 }
 
@@ -224,16 +281,6 @@ export async function storageEstimate(): Promise<{ usageBytes: number; quotaByte
   return { usageBytes: estimate.usage ?? NaN, quotaBytes: estimate.quota ?? NaN, persisted };
 }
 
-/**
- * Asks the browser not to evict our storage under pressure. Page only: workers have no persist().
- * @returns true when storage is (now) persistent
- */
-export async function requestPersistence(): Promise<boolean> {
-  // The worker's StorageManager type has no persist(), and neither has the object at run time.
-  const storage = globalThis.navigator?.storage as { persist?: () => Promise<boolean> } | undefined;
-  if (typeof storage?.persist !== 'function') return false;
-  return storage.persist();
-}
 
 /** Writes the record, its manifest entry and the run list in one readwrite transaction. */
 async function commitRecord(record: CheckpointRecord): Promise<void> {
@@ -246,7 +293,8 @@ async function commitRecord(record: CheckpointRecord): Promise<void> {
     const checkpoints = (manifest?.checkpoints ?? []).filter((m) => m.id !== meta.id);
     checkpoints.push(meta);
     s.put(record, recordKey(meta.runId, meta.id));
-    s.put({ runId: meta.runId, checkpoints, latest: meta.id, updatedAt: Date.now() } satisfies RunManifest, manifestKey(meta.runId));
+    const files = [...new Set([...(manifest?.files ?? []), ...recordFiles(record)])];
+    s.put({ runId: meta.runId, checkpoints, latest: meta.id, updatedAt: Date.now(), files } satisfies RunManifest, manifestKey(meta.runId));
     if (!runs?.includes(meta.runId)) s.put([...(runs ?? []), meta.runId], RUNS_KEY);
   });
 }
@@ -262,7 +310,7 @@ async function applyPlan(runId: string, plan: (metas: CheckpointMeta[]) => Reten
     if (!manifest) return []; // an unlisted record was never a checkpoint; do not invent a run for it
     const kept = metas.filter((m) => keep.includes(m.id) && !remove.includes(m.id));
     const latest = kept.some((m) => m.id === manifest.latest) ? manifest.latest : (kept.at(-1)?.id ?? null);
-    s.put({ runId, checkpoints: kept, latest, updatedAt: Date.now() } satisfies RunManifest, manifestKey(runId));
+    s.put({ ...manifest, runId, checkpoints: kept, latest, updatedAt: Date.now() } satisfies RunManifest, manifestKey(runId));
     return remove.filter((id) => metas.some((m) => m.id === id));
   });
 }
@@ -347,17 +395,18 @@ async function storageFullError(meta: CheckpointMeta, cause: unknown): Promise<S
   );
 }
 
-/** Bytes the record takes, roughly: its typed arrays plus its text. */
-export function estimateRecordBytes(r: CheckpointRecord): number {
-  let bytes = r.trainer.stepLosses.byteLength + (r.trainer.order?.byteLength ?? 0);
-  for (const t of r.tensors) bytes += t.data.byteLength + t.name.length * 2 + 64;
-  bytes += (JSON.stringify(r.config).length + r.notes.length + JSON.stringify(r.trainer.history).length) * 2;
-  return bytes;
-}
 
 /** Our own errors already read as a reason; a browser's (NotReadableError…) keeps its name. */
 function describeError(e: unknown): string {
   if (isAppError(e) || (e instanceof Error && e.name === 'Error')) return e.message;
   if (typeof e === 'object' && e !== null && 'message' in e) return `${(e as Error).name}: ${(e as Error).message}`;
   return String(e);
+}
+
+/** Bytes the record takes, roughly: its typed arrays plus its text. */
+function estimateRecordBytes(r: CheckpointRecord): number {
+  let bytes = r.trainer.stepLosses.byteLength + (r.trainer.order?.byteLength ?? 0);
+  for (const t of r.tensors) bytes += t.data.byteLength + t.name.length * 2 + 64;
+  bytes += (JSON.stringify(r.config).length + r.notes.length + JSON.stringify(r.trainer.history).length) * 2;
+  return bytes;
 }

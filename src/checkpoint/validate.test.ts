@@ -45,8 +45,8 @@ describe('validateRecord', () => {
   });
 
   it('refuses an unknown format version with UnknownCheckpointVersionError', () => {
-    expect(() => validateRecord({ ...makeRecord(), formatVersion: 2 })).toThrow(
-      expect.objectContaining({ name: 'UnknownCheckpointVersionError', message: expect.stringContaining('format version is 2') }),
+    expect(() => validateRecord({ ...makeRecord(), formatVersion: 3 })).toThrow(
+      expect.objectContaining({ name: 'UnknownCheckpointVersionError', message: expect.stringContaining('format version is 3') }),
     );
   });
 

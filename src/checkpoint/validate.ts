@@ -53,12 +53,13 @@ export function findRecordProblem(r: unknown, expect?: RecordExpectation): Recor
   if (!isObject(r)) return corrupt(`the stored value is ${typeName(r)}, not a checkpoint record`);
   const v = r.formatVersion;
   if (typeof v !== 'number' || !Number.isInteger(v)) return corrupt(`formatVersion is ${show(v)}, not an integer`);
-  if (v !== CHECKPOINT_FORMAT_VERSION) {
-    return { version: true, reason: `its format version is ${v}, and this app reads only version ${CHECKPOINT_FORMAT_VERSION}` };
+  if (v < 1 || v > CHECKPOINT_FORMAT_VERSION) {
+    return { version: true, reason: `its format version is ${v}, and this app reads versions 1 to ${CHECKPOINT_FORMAT_VERSION}` };
   }
   const reason =
     checkMeta(r.meta) ??
-    checkConfig(r.config) ??
+    checkConfig(r.config, v) ??
+    (v >= 2 ? checkAbout(r.about) : null) ??
     (typeof r.notes === 'string' ? null : `notes is ${typeName(r.notes)}, not a string`) ??
     checkTrainer(r.trainer, r.meta as Record<string, unknown>, expect?.trainSize) ??
     checkTensors(r.tensors, expect?.tensors);
@@ -80,11 +81,32 @@ function checkMeta(m: unknown): string | null {
   );
 }
 
-function checkConfig(c: unknown): string | null {
+function checkConfig(c: unknown, version: number): string | null {
   if (!isObject(c)) return `config is ${typeName(c)}, not an object`;
   for (const key of ['data', 'model', 'train'] as const) {
     if (!isObject(c[key])) return `config.${key} is ${typeName(c[key])}, not an object`;
   }
+  const csv = (c.data as Record<string, unknown>).csv;
+  if (csv === undefined) return null;
+  // Format 1 kept the file's text in every record; format 2 refers to the stored file by id.
+  if (!isObject(csv)) return `config.data.csv is ${typeName(csv)}, not an object`;
+  const field = version >= 2 ? 'fileId' : 'text';
+  return typeof csv[field] === 'string' ? null : `config.data.csv.${field} is ${typeName(csv[field])}, not a string`;
+}
+
+/** Format 2's self-description: family, what the model takes and gives, the epoch length. */
+function checkAbout(a: unknown): string | null {
+  if (!isObject(a)) return `about is ${typeName(a)}, not an object`;
+  if (typeof a.family !== 'string' || a.family === '') return `about.family is ${show(a.family)}, not a family id`;
+  const io = a.io;
+  if (!isObject(io)) return `about.io is ${typeName(io)}, not an object`;
+  if (io.task !== 'classification' && io.task !== 'regression') return `about.io.task is ${show(io.task)}`;
+  if (!Array.isArray(io.inputShape) || io.inputShape.length === 0 || !io.inputShape.every((d) => Number.isInteger(d) && d > 0)) {
+    return `about.io.inputShape is ${show(io.inputShape)}, not a list of positive integers`;
+  }
+  if (io.inputDtype !== 'float32') return `about.io.inputDtype is ${show(io.inputDtype)}`;
+  if (!Number.isInteger(io.outputs) || (io.outputs as number) < 1) return `about.io.outputs is ${show(io.outputs)}, not a positive integer`;
+  if (!Number.isInteger(a.stepsPerEpoch) || (a.stepsPerEpoch as number) < 1) return `about.stepsPerEpoch is ${show(a.stepsPerEpoch)}, not a positive integer`;
   return null;
 }
 

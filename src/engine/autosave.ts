@@ -10,6 +10,8 @@ import type { CheckpointKind, CheckpointMeta, CheckpointRecord } from '../shared
 import { CHECKPOINT_FORMAT_VERSION } from '../shared/checkpoint';
 import type { BackendName, CheckpointSettings } from '../shared/config';
 import { saveCheckpoint } from '../checkpoint';
+import { familyId } from '../families';
+import { ioOf } from './data/dataset';
 import type { Trainer } from './trainer';
 
 export interface SaveOutcome {
@@ -158,6 +160,7 @@ export function buildRecord(
   const last = s.history[s.history.length - 1];
   return {
     formatVersion: CHECKPOINT_FORMAT_VERSION,
+    about: { family: familyId(trainer.config.model), io: ioOf(trainer.data), stepsPerEpoch: trainer.stepsPerEpoch },
     meta: {
       id: `e${pad(s.epoch, 6)}-s${pad(s.step, 9)}-${kind}`,
       runId,

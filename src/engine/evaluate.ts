@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from './data';
-import { forward, type Net } from './model';
+import type { Net } from '../families/worker-contract';
 
 /** Validation batch size: large, since it needs no gradients. */
 const EVAL_BATCH = 1024;
@@ -35,7 +35,7 @@ export async function validate(net: Net, d: Dataset): Promise<Validation> {
     const end = Math.min(n, start + EVAL_BATCH);
     const next = tf.tidy(() => {
       const x = tf.tensor(d.xVal.subarray(start * per, end * per), [end - start, ...d.inputShape]);
-      const out = forward(net, x, false);
+      const out = net.forward(x, false);
       const y = d.kind === 'classification' ? tf.tensor1d(Int32Array.from(d.yVal.subarray(start, end)), 'int32') : tf.tensor2d(d.yVal.subarray(start, end), [end - start, 1]);
       if (d.kind === 'classification') preds.push(tf.keep(tf.argMax(out, 1)));
       return tf.add(lossSum, tf.mul(lossOf(d, out, y), end - start));

@@ -14,12 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { runScript, torchPythons } from '../../test/python/torch-versions';
 import { decodeCheckpointBundle, encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors } from '../bundle/checkpoint-bundle';
-import { torchModuleNames } from '../bundle/torch-layout';
+import { torchModuleNames } from '../families/stack/torch';
 import type { CheckpointRecord } from '../shared/checkpoint';
 import { DEFAULT_DATA, DEFAULT_TRAIN, type RunConfig, type TrainConfig } from '../shared/config';
-import { presetModel, withHead, type LayerSpec, type ModelSpec } from '../shared/model-spec';
+import { asStack, presetModel, withHead, type LayerSpec, type StackSpec as ModelSpec } from '../families/stack/spec';
 import { loadDataset, type Dataset } from './data';
-import { forward, readVariables } from './model';
+import { readVariables } from './variables';
 import { applyGradients } from './optimizer';
 import { Trainer } from './trainer';
 
@@ -113,7 +113,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 function ourStep(t: Trainer, x: tf.Tensor, y: Int32Array, lr: number): void {
   const vars = t.net.params.map((p) => p.variable);
   const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
-    const logits = forward(t.net, x, false);
+    const logits = t.net.forward(x, false);
     return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(y, 'int32'), t.data.outputs), tf.logSoftmax(logits)), 1))) as tf.Scalar;
   }), vars);
   applyGradients(t.opt, t.net.params, vars.map((v) => grads[v.name]), lr);
@@ -159,7 +159,7 @@ async function checkAgainstTorch(label: string, config: RunConfig, steps: number
 
   if (opts.optimizerStep) {
     ourStep(t, batch.x, batch.y, config.train.learningRate);
-    const layout = torchModuleNames(withHead(config.model, t.data.outputs), t.data.inputShape);
+    const layout = torchModuleNames(withHead(asStack(config.model), t.data.outputs), t.data.inputShape);
     const byName = new Map((await readVariables(t.namedState())).map((v) => [v.name, v.data]));
     for (const { label: torch, report } of reports) {
       const after = report.after_step!;

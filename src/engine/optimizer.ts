@@ -13,14 +13,10 @@ import {
   RMSPROP_EPSILON,
   type OptimizerName,
 } from '../shared/config';
-import { toVariable, type NamedVariable } from './model';
+import { slotNames } from '../shared/optimizer-slots';
+import type { NamedVariable } from '../families/worker-contract';
+import { toVariable } from './variables';
 
-/** Slot names per optimizer, in PyTorch's spelling (they are exported under these keys). */
-export const SLOT_NAMES: Record<OptimizerName, (momentum: number) => string[]> = {
-  adam: () => ['exp_avg', 'exp_avg_sq'],
-  sgd: (m) => (m > 0 ? ['momentum_buffer'] : []),
-  rmsprop: (m) => (m > 0 ? ['square_avg', 'momentum_buffer'] : ['square_avg']),
-};
 
 export interface OptimizerSettings {
   name: OptimizerName;
@@ -38,7 +34,7 @@ export interface Optimizer {
 
 /** Creates zeroed slots for `params`. */
 export function createOptimizer(settings: OptimizerSettings, params: NamedVariable[]): Optimizer {
-  const names = SLOT_NAMES[settings.name](settings.momentum);
+  const names = slotNames(settings);
   const slots = params.map((p) => names.map(() => toVariable(tf.zerosLike(p.variable), false)));
   return { settings, slots, step: 0 };
 }

@@ -6,14 +6,13 @@
 import type { CheckpointRecord, TensorEntry } from '../shared/checkpoint';
 import type { RunConfig } from '../shared/config';
 import type { BackendInfo, CheckpointEvent, ProgressEvent, RunOptions, RunSummary } from '../shared/engine-api';
-import { CorruptCheckpointError, RunLockedError } from '../shared/errors';
-import { withHead } from '../shared/model-spec';
+import { CheckpointNotFoundError, RunLockedError } from '../shared/errors';
 import { acquireRunLock, waitForRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
 import { Autosaver, buildRecord } from './autosave';
 import { chooseBackend } from './backends';
 import { lossBehindFailure, lostError, watchDevice } from './device-loss';
-import type { Dataset } from './data';
-import { requiredKernels } from './model';
+import { ioOf, type Dataset } from './data';
+import { familyWorker } from '../families/worker-registry';
 import { Trainer } from './trainer';
 
 export interface SessionCallbacks {
@@ -57,7 +56,7 @@ export class Session {
       const weights = options.weightsFrom ? await loadWeightsFrom(options.weightsFrom, uploaded) : null;
       const config = resume ? resumedConfig(resume.record.config, requested, options.extraEpochs) : requested;
       const data = await loadData(config);
-      this.backend = await chooseBackend(config.train.backend, requiredKernels(withHead(config.model, data.outputs)), async () => {
+      this.backend = await chooseBackend(config.train.backend, familyWorker(config.model).requiredKernels(config.model, ioOf(data)), async () => {
         const probe = new Trainer(config, data);
         try {
           return await probe.measure();
@@ -136,7 +135,7 @@ export class Session {
   async #loadResume(options: RunOptions): Promise<{ record: CheckpointRecord; skipped: { meta: CheckpointRecord['meta']; reason: string }[] }> {
     if (options.resumeFrom === 'latest') {
       const found = await loadLatestValid(this.runId);
-      if (!found) throw new CorruptCheckpointError('This notebook has no checkpoint to resume from. Press Train to start.');
+      if (!found) throw new CheckpointNotFoundError('This notebook has no checkpoint to resume from. Press Train to start.');
       return found;
     }
     return { record: await loadCheckpoint(this.runId, options.resumeFrom!), skipped: [] };
@@ -145,7 +144,7 @@ export class Session {
 
 async function loadWeightsFrom(from: NonNullable<RunOptions['weightsFrom']>, uploaded: TensorEntry[] | null): Promise<TensorEntry[]> {
   if (from !== 'uploaded') return (await loadCheckpoint(from.runId, from.checkpointId)).tensors;
-  if (!uploaded) throw new CorruptCheckpointError('No uploaded weights to start from: upload a state_dict first.');
+  if (!uploaded) throw new CheckpointNotFoundError('No uploaded weights to start from: upload a state_dict first.');
   return uploaded;
 }
 

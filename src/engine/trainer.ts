@@ -10,9 +10,13 @@ import type { EpochMetrics, ProgressEvent, RunState, RunStateReadout, RunSummary
 import { CorruptCheckpointError } from '../shared/errors';
 import type { TensorEntry, TrainerSnapshot } from '../shared/checkpoint';
 import type { Dataset } from './data';
-import { buildNet, disposeNet, forward, readVariables, type BufferUpdate, type NamedVariable, type Net } from './model';
-import { applyGradients, createOptimizer, disposeOptimizer, SLOT_NAMES, type Optimizer } from './optimizer';
-import { permutation, Rng, type RngState } from './rng';
+import { familyWorker } from '../families/worker-registry';
+import type { BufferUpdate, NamedVariable, Net } from '../families/worker-contract';
+import { ioOf } from './data/dataset';
+import { disposeNet, readVariables } from './variables';
+import { applyGradients, createOptimizer, disposeOptimizer, type Optimizer } from './optimizer';
+import { slotNames } from '../shared/optimizer-slots';
+import { permutation, Rng, type RngState } from '../shared/rng';
 import { learningRateAt } from './schedule';
 import { lossOf, validate, type Validation } from './evaluate';
 import { divergedError, readLosses, yieldToEventLoop } from './loop';
@@ -68,7 +72,7 @@ export class Trainer {
     this.config = config;
     this.data = data;
     this.#rng = new Rng(config.train.seed);
-    this.net = buildNet(config.model, data.inputShape, data.outputs, this.#rng);
+    this.net = familyWorker(config.model).build(config.model, ioOf(data), this.#rng);
     this.opt = createOptimizer({ name: config.train.optimizer, momentum: config.train.momentum, weightDecay: config.train.weightDecay }, this.net.params);
     this.state = { epoch: 0, step: 0, batchInEpoch: 0, order: null, rng: this.#rng.state(), stepLosses: [], history: [], best: null, trainTimeMs: 0 };
     this.#x = tf.tensor(data.xTrain, [data.trainSize, ...data.inputShape]);
@@ -200,7 +204,7 @@ export class Trainer {
     const xb = tf.gather(this.#x, idxT);
     const yb = tf.gather(this.#y, idxT);
     const vars = this.net.params.map((p) => p.variable);
-    const { value, grads } = tf.variableGrads(() => lossOf(this.data, forward(this.net, xb, true, this.#rng, updates), yb) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(() => lossOf(this.data, this.net.forward(xb, true, this.#rng, updates), yb) as tf.Scalar, vars);
     applyGradients(this.opt, this.net.params, vars.map((v) => grads[v.name]), lr);
     for (const u of updates) {
       u.variable.assign(u.value);
@@ -230,7 +234,7 @@ export class Trainer {
 
   /** Eval-mode logits (or regression outputs) for `x`; the caller disposes. */
   predictLogits(x: tf.Tensor): tf.Tensor {
-    return forward(this.net, x, false);
+    return this.net.forward(x, false);
   }
 
   /** Loss and accuracy (classification) on the validation set, in eval mode. */
@@ -262,7 +266,7 @@ export class Trainer {
 
   /** Params, buffers, then optimizer slots as `<param name>.<slot>`: the checkpoint's tensor order. */
   namedState(): NamedVariable[] {
-    const names = SLOT_NAMES[this.opt.settings.name](this.opt.settings.momentum);
+    const names = slotNames(this.opt.settings);
     const slots = this.net.params.flatMap((p, i) => names.map((slot, k) => ({ name: `${p.name}.${slot}`, variable: this.opt.slots[i][k] })));
     return [...this.net.params, ...this.net.buffers, ...slots];
   }

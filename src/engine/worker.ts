@@ -1,20 +1,34 @@
 /**
- * The training worker: the EngineApi exposed with Comlink. It owns tfjs, the datasets, the
- * checkpoint store and the current Session; the UI only sends plain configs and receives plain
- * progress events.
+ * The training worker: its API, exposed with Comlink. The UI's type for it is `EngineApi`, derived
+ * from `api` below (as Squoosh derives its worker API), so a method exists once. It owns tfjs, the
+ * datasets, the checkpoint and file store and the current Session; the UI only sends plain configs
+ * and receives plain progress events. Bench, debug and inspection calls (test-hooks.ts) exist only
+ * in the test build.
  */
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
-import type { DataConfig, RunConfig } from '../shared/config';
+import type { DataConfig, ModelIO, RunConfig } from '../shared/config';
 import type { TensorEntry } from '../shared/checkpoint';
-import type { DecisionBoundary, EngineApi, EvalResult, RemoteRunEvent, TestHooks } from '../shared/engine-api';
+import type {
+  BackendInfo,
+  CheckpointEvent,
+  DataPreview,
+  DecisionBoundary,
+  EvalResult,
+  ExportFormat,
+  ImportResult,
+  ProgressEvent,
+  RemoteRunEvent,
+  ResumeInfo,
+  RunOptions,
+  RunSummary,
+} from '../shared/engine-api';
+import { DatasetError } from '../shared/errors';
 import * as store from '../checkpoint';
-import { clear, createStore, setMany } from 'idb-keyval';
+import { pytorchCode } from '../bundle';
 import { loadDataset, previewOf, type Dataset } from './data';
-import { chooseBackend } from './backends';
-import { bareLoopSamplesPerSec } from './bare-loop';
 import { Session } from './session';
-import { exportCheckpoint, importFile, pythonFor } from './files';
+import { exportCheckpoint, importFile } from './files';
 import type { Trainer } from './trainer';
 import { watchRun } from './watch';
 import { reportDeviceLoss } from './device-loss';
@@ -28,10 +42,11 @@ let importing: AbortController | null = null;
 const loadData = (c: RunConfig) => dataset(c.data);
 let cached: { key: string; data: Promise<Dataset> } | null = null;
 
+/** The dataset of `cfg`, kept while the config stays the same (uploaded files are in it by id, so the key is small). */
 function dataset(cfg: DataConfig): Promise<Dataset> {
   const key = JSON.stringify(cfg);
   if (cached?.key !== key) {
-    const data = loadDataset(cfg, fetchBytes);
+    const data = loadDataset(cfg, fetchBytes, readStoredFile);
     data.catch(() => (cached = null));
     cached = { key, data };
   }
@@ -44,17 +59,39 @@ async function fetchBytes(url: string): Promise<ArrayBuffer> {
   return res.arrayBuffer();
 }
 
+async function readStoredFile(id: string): Promise<Uint8Array> {
+  const f = await store.readFile(id);
+  if (!f) throw new DatasetError('The uploaded data file is no longer in browser storage (the browser may have cleared the site\'s data). Upload the file again in the Data cell.');
+  return f.bytes;
+}
+
 function current(): Trainer {
   if (!session?.trainer) throw new Error('No model yet: train first.');
   return session.trainer;
 }
 
-const api: Omit<EngineApi, keyof TestHooks> = {
-  async previewData(cfg) {
+const api = {
+  /** Describes and previews a dataset (generated or loaded in the worker). Throws DatasetError. */
+  async previewData(cfg: DataConfig): Promise<DataPreview> {
     return previewOf(await dataset(cfg));
   },
 
-  async train(config, onProgress, onBackend, options, onCheckpoint) {
+  /** Answers at once: the page's liveness check after a worker error. */
+  async ping(): Promise<true> {
+    return true;
+  },
+
+  /**
+   * Trains a fresh run (or resumes one, see RunOptions) to completion, stop or failure. Resolves
+   * with the final summary; `onProgress` is called after every batch of steps and at every epoch end.
+   */
+  async train(
+    config: RunConfig,
+    onProgress: (e: ProgressEvent) => void,
+    onBackend: (b: BackendInfo) => void,
+    options?: RunOptions,
+    onCheckpoint?: (e: CheckpointEvent) => void,
+  ): Promise<RunSummary> {
     const state = session?.trainer?.runState;
     if (state === 'training' || state === 'paused' || state === 'measuring') throw new Error('A run is already in progress: stop it first.');
     session?.trainer?.dispose();
@@ -64,26 +101,29 @@ const api: Omit<EngineApi, keyof TestHooks> = {
     return session.run({ ...config, train: { ...config.train, checkpoints: settings } }, opts, { onProgress, onBackend, onCheckpoint }, loadData, uploaded);
   },
 
-  async pause() {
+  async pause(): Promise<void> {
     session?.trainer?.pause();
   },
-  async resume() {
+  async resume(): Promise<void> {
     session?.trainer?.resume();
   },
-  async stop() {
+  async stop(): Promise<void> {
     session?.trainer?.stop();
   },
-  async saveNow() {
+  /** Saves a checkpoint at the next step boundary (or now, when no run is going). */
+  async saveNow(): Promise<void> {
     await session?.saveNow();
   },
 
-  evaluate: () => reportDeviceLoss(evaluate),
-  decisionBoundary: (grid) => reportDeviceLoss(() => decisionBoundary(grid)),
-  predict: (input) => reportDeviceLoss(() => predict(input)),
-  readState: () => reportDeviceLoss(async () => current().readout()),
+  /** Accuracy and confusion matrix (or MSE) on the validation set of the current model. */
+  evaluate: (): Promise<EvalResult> => reportDeviceLoss(evaluate),
+  /** Predicted class on a grid over the 2-D data's range; null when the data is not 2-D. */
+  decisionBoundary: (grid: number): Promise<DecisionBoundary | null> => reportDeviceLoss(() => decisionBoundary(grid)),
+  /** Class probabilities for one input laid out as the dataset's inputShape (e.g. 28×28 in 0..1). */
+  predict: (input: Float32Array): Promise<number[]> => reportDeviceLoss(() => predict(input)),
 
-
-  async resumeInfo(runId) {
+  /** The newest valid checkpoint of `runId`, or null when it has none. */
+  async resumeInfo(runId: string): Promise<ResumeInfo | null> {
     const found = await store.loadLatestValid(runId).catch((e: Error) => {
       console.warn(`No resumable checkpoint for run ${runId}`, e);
       return null;
@@ -102,27 +142,55 @@ const api: Omit<EngineApi, keyof TestHooks> = {
       lockedElsewhere,
     };
   },
-  async listCheckpoints(runId) {
+  /** Every checkpoint of `runId`, oldest first. */
+  async listCheckpoints(runId: string) {
     return (await store.loadManifest(runId))?.checkpoints ?? [];
   },
-  async deleteCheckpoint(runId, id) {
+  async deleteCheckpoint(runId: string, id: string): Promise<void> {
     await store.deleteCheckpoint(runId, id);
   },
-  async cleanupCheckpoints(runId, keepLast) {
+  /** Deletes all but the last `keepLast` periodic checkpoints (best and final stay). Returns deleted ids. */
+  async cleanupCheckpoints(runId: string, keepLast: number): Promise<string[]> {
     return store.cleanupToLast(runId, keepLast);
   },
-  async deleteRun(runId) {
-    await store.deleteRun(runId);
+  /**
+   * Deletes every checkpoint of `runId` ("Start fresh"), then every stored file that no run and
+   * nothing in `keepFiles` (the notebook's data) uses.
+   */
+  async deleteRun(runId: string, keepFiles: string[] = []): Promise<void> {
+    await store.deleteRun(runId, keepFiles);
+  },
+  /**
+   * Stores an uploaded data file once (by content) and returns its id; then frees the stored files
+   * that no run and nothing in `keepFiles` uses (the notebook's previous file, once replaced).
+   */
+  async storeFile(name: string, bytes: Uint8Array, keepFiles: string[] = []): Promise<string> {
+    const id = await store.putFile(name, bytes);
+    await store.collectFiles([id, ...keepFiles]);
+    return id;
+  },
+  /** Ids of the stored data files. */
+  async listFiles(): Promise<string[]> {
+    return store.listFiles();
   },
   async storageStatus() {
     return store.storageEstimate();
   },
-  async exportCheckpoint(runId, checkpointId, format, notebookName) {
+  /**
+   * Encodes a stored checkpoint ('latest' = the newest valid one; 'live' = this worker's trained
+   * state of the run, paused or stopped, when no save could be stored) as a file: our .pt bundle,
+   * or the model's state_dict as .pt or .safetensors. Named `<notebook>-epoch<N>.pt` and so on.
+   */
+  async exportCheckpoint(runId: string, checkpointId: string, format: ExportFormat, notebookName: string) {
     const live = async () => (session?.runId === runId ? session.liveRecord() : null);
     const file = await reportDeviceLoss(() => exportCheckpoint(runId, checkpointId, format, notebookName, loadData, live));
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
-  async importFile(fileName, bytes, current) {
+  /**
+   * Reads an uploaded .pt or .safetensors with the restricted reader and validates it completely
+   * (against `current`'s model for a state_dict). Throws BundleError naming the reason and entry.
+   */
+  async importFile(fileName: string, bytes: Uint8Array, current: RunConfig): Promise<ImportResult> {
     importing?.abort(); // the UI reads one file at a time; a new upload supersedes an old one
     const controller = new AbortController();
     importing = controller;
@@ -134,42 +202,34 @@ const api: Omit<EngineApi, keyof TestHooks> = {
       if (importing === controller) importing = null;
     }
   },
-  async cancelImport() {
+  /**
+   * Cancels the importFile being read: its reader is terminated and it rejects with an error named
+   * `AbortError` (nothing stored or live changed). No-op when nothing is being read.
+   */
+  async cancelImport(): Promise<void> {
     importing?.abort();
   },
-  async pytorchCode(config, fileName) {
-    return pythonFor(config, fileName, loadData);
+  /** Python that rebuilds `config`'s model (on data of `io`) in torch.nn and loads the bundle `fileName`. */
+  async pytorchCode(config: RunConfig, io: Pick<ModelIO, 'inputShape' | 'outputs'>, fileName: string): Promise<string> {
+    return pytorchCode(config.model, io.inputShape, io.outputs, fileName, { train: config.train });
   },
-  async watchRun(runId, onEvent: (e: RemoteRunEvent) => void) {
+  /**
+   * Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress, and always
+   * the final state (see watch.ts). Resolves after the last 'released'.
+   */
+  async watchRun(runId: string, onEvent: (e: RemoteRunEvent) => void): Promise<void> {
     return watchRun(runId, onEvent);
   },
-  async runLocked(runId) {
+  /** True when another tab or worker holds `runId`'s lock (trains it), checkpoints or not. */
+  async runLocked(runId: string): Promise<boolean> {
     const held = (await navigator.locks?.query())?.held ?? [];
     const mine = session?.runId === runId && ['training', 'paused'].includes(session.trainer?.runState ?? '');
     return !mine && held.some((l) => l.name === store.runLockName(runId));
   },
 
+  /** Which backend runs now, or null before the first run. */
   async backend() {
     return session?.backend ?? null;
-  },
-  async benchmarkBareLoop(config, backend, seconds) {
-    const data = await dataset(config.data);
-    await chooseBackend(backend, [], async () => 0);
-    return bareLoopSamplesPerSec(config, data, seconds);
-  },
-  benchmarkReadback: () => reportDeviceLoss(benchmarkReadback),
-  async benchmarkRawWrite() {
-    // The current run's own tensor bytes (float data barely compresses, unlike zero-filled buffers).
-    const { tensors } = await current().snapshot();
-    const scratch = createStore('tab-trainer-bench', 'kv');
-    const t0 = performance.now();
-    await setMany(tensors.map((t) => [t.name, t.data]), scratch);
-    const ms = performance.now() - t0;
-    await clear(scratch);
-    return { ms, bytes: tensors.reduce((n, t) => n + t.data.byteLength, 0) };
-  },
-  async numTensors() {
-    return tf.memory().numTensors;
   },
 };
 
@@ -211,18 +271,6 @@ async function predict(input: Float32Array): Promise<number[]> {
   return out;
 }
 
-async function benchmarkReadback(): Promise<number> {
-  // Fresh device copies, so no CPU-side cache answers; the small sum waits for them to be computed.
-  const copies = current().namedState().map((v) => tf.mul(v.variable, 1));
-  const fence = tf.sum(copies[copies.length - 1]);
-  await fence.data();
-  const t0 = performance.now();
-  await Promise.all(copies.map((c) => c.data()));
-  const ms = performance.now() - t0;
-  tf.dispose([fence, ...copies]);
-  return ms;
-}
-
 /** Bounding box of the 2-D inputs with a 10% margin. */
 function extent2d(d: Dataset): [number, number, number, number] {
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];
@@ -238,6 +286,11 @@ function extent2d(d: Dataset): [number, number, number, number] {
   return [x0 - mx, x1 + mx, y0 - my, y1 + my];
 }
 
-// Hooks for the browser tests exist only in the test build (`vite build --mode test`): the
-// condition is a constant, so the production bundle drops them (test/README.md says how to check).
-Comlink.expose(import.meta.env.MODE === 'test' ? { ...api, ...testHooks(api) } : api);
+/** What the UI may call on the worker (through Comlink: every call returns a promise). */
+export type EngineApi = typeof api;
+/** The test build's worker: the API plus bench, inspection and fault-injection hooks. */
+export type TestEngineApi = EngineApi & ReturnType<typeof testHooks>;
+
+// Hooks for the browser tests and the bench exist only in the test build (`vite build --mode
+// test`): the condition is a constant, so the production bundle drops them (scripts/check-no-test-hooks.mjs).
+Comlink.expose(import.meta.env.MODE === 'test' ? { ...api, ...testHooks(api, { current, session: () => session, dataset }) } : api);

@@ -2,11 +2,35 @@
  * What a checkpoint holds: everything a run needs to continue as if it had never stopped. Plain
  * structured-cloneable data, stored in IndexedDB as one record and mapped to a .pt bundle by bundle/.
  */
-import type { BackendName, RunConfig } from './config';
-import type { EpochMetrics } from './engine-api';
+import type { BackendName, ModelIO, RunConfig } from './config';
 
-/** Bumped when the record's shape changes; readers refuse versions they do not know. */
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/**
+ * Bumped when the record's shape changes; readers refuse versions they do not know.
+ * 2: records describe themselves (`about`) and hold an uploaded file by reference
+ *    (config.data.csv.fileId); format-1 records are read through checkpoint/migrate.ts.
+ */
+export const CHECKPOINT_FORMAT_VERSION = 2;
+
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  /** Absent for regression. */
+  valAccuracy?: number;
+  trainAccuracy?: number;
+}
+
+/**
+ * What a record's model is, takes and gives, so that export, the PyTorch code and resume never
+ * load the data to learn it.
+ */
+export interface RecordAbout {
+  /** The model family (src/families/<id>); config.model.family says the same, 'stack' when absent. */
+  family: string;
+  io: ModelIO;
+  /** Batches per epoch: the learning-rate schedule and "every N epochs" count in them. */
+  stepsPerEpoch: number;
+}
 
 export type CheckpointKind = 'periodic' | 'best' | 'final' | 'manual';
 
@@ -53,6 +77,8 @@ export interface TrainerSnapshot {
 export interface CheckpointRecord {
   formatVersion: number;
   meta: CheckpointMeta;
+  /** Always present from format 2 on; checkpoint/migrate.ts fills it in for format-1 records. */
+  about?: RecordAbout;
   config: RunConfig;
   /** The notebook's notes, so a checkpoint restores the whole notebook. */
   notes: string;
@@ -68,4 +94,6 @@ export interface RunManifest {
   /** id of the newest complete checkpoint. */
   latest: string | null;
   updatedAt: number;
+  /** Ids of the stored files its checkpoints refer to (absent in format-1 manifests, which refer to none). */
+  files?: string[];
 }

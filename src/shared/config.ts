@@ -1,38 +1,49 @@
 /** Settings the user picks in the notebook, and their defaults. Plain data: it crosses Comlink and is saved. */
-import type { ModelSpec } from './model-spec';
 
-export const DATASET_IDS = [
-  'spiral',
-  'circles',
-  'xor',
-  'gaussian',
-  'sine',
-  'iris',
-  'digits',
-  'csv',
-] as const;
-export type DatasetId = (typeof DATASET_IDS)[number];
+/** What a model learns to do; a data source declares its own. */
+export type Task = 'classification' | 'regression';
 
-export const DATASET_LABELS: Record<DatasetId, string> = {
-  spiral: 'Spiral (2D)',
-  circles: 'Circles (2D)',
-  xor: 'XOR (2D)',
-  gaussian: 'Gaussian clusters (2D)',
-  sine: 'Sine regression',
-  iris: 'Iris',
-  digits: 'Digits (MNIST)',
-  csv: 'CSV upload',
-};
+/**
+ * What the data gives a model and wants back: the contract between a data source and a model
+ * family. Stored in every checkpoint, so nothing has to load the data to learn it.
+ */
+export interface ModelIO {
+  task: Task;
+  /** Per-sample input shape, tfjs order: [F] for tables, [H, W, C] for images. */
+  inputShape: number[];
+  inputDtype: 'float32';
+  /** Classes (classification) or 1 (regression): the head's width. */
+  outputs: number;
+}
+
+/**
+ * A model: which family (absent = 'stack', as every spec saved before families existed) and the
+ * family's own settings, which only the family's folder reads (src/families/<id>/).
+ */
+export interface ModelSpec {
+  family?: string;
+  /** Preset name this spec started from, or 'Custom' once edited. */
+  name: string;
+  [setting: string]: unknown;
+}
+
+/** A data source's id (src/sources/index.ts lists them). */
+export type DatasetId = string;
 
 export interface CsvSource {
   /** File name, shown to the user. */
   fileName: string;
-  /** The raw text of the file (kept so the notebook restores it). */
-  text: string;
+  /**
+   * The file's id in the file store (its SHA-256, hex): the bytes are stored once and referenced
+   * from the notebook and every checkpoint. Records and notebooks of format 1 held `text` instead.
+   */
+  fileId: string;
+  /** The file's column names, as the parser reads its header (for the Label picker); absent in format 1. */
+  columns?: string[];
   /** Header name of the column holding the label. */
   labelColumn: string;
   /** 'classification' treats distinct label values as classes; 'regression' predicts the number. */
-  task: 'classification' | 'regression';
+  task: Task;
 }
 
 export interface DataConfig {

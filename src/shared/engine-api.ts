@@ -1,10 +1,11 @@
 /**
- * The engine's API: what the UI may call on the training worker through Comlink. The worker
- * implements it (src/engine/worker.ts); the UI imports this file with `import type` only.
- * Everything that crosses is structured-cloneable; callbacks are passed with Comlink.proxy.
+ * The data that crosses between the UI and the training worker (structured-cloneable; callbacks
+ * are passed with Comlink.proxy). The API itself is derived from the worker's code: `EngineApi`
+ * in src/engine/worker.ts, which the UI imports with `import type` only.
  */
-import type { BackendChoice, BackendName, DataConfig, RunConfig } from './config';
-import type { CheckpointMeta } from './checkpoint';
+import type { BackendChoice, BackendName, RunConfig } from './config';
+import type { CheckpointMeta, EpochMetrics } from './checkpoint';
+export type { EpochMetrics };
 
 export interface BackendMeasurement {
   backend: BackendName;
@@ -42,14 +43,6 @@ export type DataPreview = DatasetInfo &
     | { type: 'table'; columns: string[]; rows: number[][] }
   );
 
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  valLoss: number;
-  /** Absent for regression. */
-  valAccuracy?: number;
-  trainAccuracy?: number;
-}
 
 export interface ProgressEvent {
   type: 'progress';
@@ -189,103 +182,5 @@ export type RemoteRunEvent =
   | { type: 'checkpoint'; meta: CheckpointMeta }
   /** That tab stopped training and released the run: this one may take over. */
   | { type: 'released' };
-
-/**
- * Hooks for the browser tests. Only the test build's worker has them (`npm run build:test`, which
- * the Playwright tests serve); in the production bundle the calls reject as unknown methods.
- */
-export interface TestHooks {
-  /** Throws an uncaught error in the worker (the Worker's 'error' event fires; the worker goes on). */
-  debugCrashWorker(): Promise<void>;
-  /** Throws an uncaught error, then blocks the worker's thread for good: it never answers again. */
-  debugHangWorker(): Promise<void>;
-  /** Destroys the WebGPU device, as a driver reset would. Resolves false when WebGPU is not running. */
-  debugDestroyGpuDevice(): Promise<boolean>;
-  /**
-   * Destroys the WebGPU device when the `nth` evaluate() call from now starts (1 = the next one),
-   * before it touches the GPU: a loss at the moment an epoch's evaluation begins.
-   */
-  debugDestroyGpuDeviceOnEvaluate(nth: number): Promise<void>;
-}
-
-export interface EngineApi extends TestHooks {
-  /** Describes and previews a dataset (generated or loaded in the worker). Throws DatasetError. */
-  previewData(data: DataConfig): Promise<DataPreview>;
-  /**
-   * Trains a fresh run to completion, stop or failure. Resolves with the final summary.
-   * `onProgress` is called after every batch of steps and at every epoch end.
-   */
-  train(
-    config: RunConfig,
-    onProgress: (e: ProgressEvent) => void,
-    onBackend: (b: BackendInfo) => void,
-    options?: RunOptions,
-    onCheckpoint?: (e: CheckpointEvent) => void,
-  ): Promise<RunSummary>;
-  /** Saves a checkpoint at the next step boundary (or now, when no run is going). */
-  saveNow(): Promise<void>;
-  /** The newest valid checkpoint of `runId`, or null when it has none. */
-  resumeInfo(runId: string): Promise<ResumeInfo | null>;
-  /** Every checkpoint of `runId`, oldest first. */
-  listCheckpoints(runId: string): Promise<CheckpointMeta[]>;
-  deleteCheckpoint(runId: string, id: string): Promise<void>;
-  /** Deletes all but the last `keepLast` periodic checkpoints (best and final stay). Returns deleted ids. */
-  cleanupCheckpoints(runId: string, keepLast: number): Promise<string[]>;
-  /** Deletes every checkpoint of `runId` ("Start fresh"). */
-  deleteRun(runId: string): Promise<void>;
-  storageStatus(): Promise<StorageStatus>;
-  /**
-   * Encodes a stored checkpoint ('latest' = the newest valid one; 'live' = this worker's trained
-   * state of the run, paused or stopped, when no save could be stored) as a file: our .pt bundle,
-   * or the model's state_dict as .pt or .safetensors. Named `<notebook>-epoch<N>.pt` and so on.
-   */
-  exportCheckpoint(runId: string, checkpointId: string, format: ExportFormat, notebookName: string): Promise<ExportedFile>;
-  /**
-   * Reads an uploaded .pt or .safetensors with the restricted reader and validates it completely
-   * (against `current`'s model for a state_dict). Throws BundleError naming the reason and entry.
-   */
-  importFile(fileName: string, bytes: Uint8Array, current: RunConfig): Promise<ImportResult>;
-  /**
-   * Cancels the importFile being read: its reader is terminated and it rejects with an error named
-   * `AbortError` (nothing stored or live changed). Too late once the new run is being written: the
-   * import then completes as usual. No-op when nothing is being read.
-   */
-  cancelImport(): Promise<void>;
-  /** Python that rebuilds the equivalent torch.nn model and loads a bundle named `fileName`. */
-  pytorchCode(config: RunConfig, fileName: string): Promise<string>;
-  /** True when another tab or worker holds `runId`'s lock (trains it), checkpoints or not. */
-  runLocked(runId: string): Promise<boolean>;
-  /**
-   * Follows a run another tab trains (BroadcastChannel); `onEvent` gets its progress. Always ends
-   * with the final state, also when that tab's lock frees before its last messages arrive (or the
-   * tab closed): the newest committed checkpoint, then exactly one 'released'. Resolves after that
-   * 'released' was sent; the callbacks travel on their own port, so they may arrive just after.
-   */
-  watchRun(runId: string, onEvent: (e: RemoteRunEvent) => void): Promise<void>;
-  pause(): Promise<void>;
-  resume(): Promise<void>;
-  stop(): Promise<void>;
-  /** Accuracy and confusion matrix (or MSE) on the validation set of the current model. */
-  evaluate(): Promise<EvalResult>;
-  /** Predicted class on a grid over the 2-D data's range; null when the data is not 2-D. */
-  decisionBoundary(grid: number): Promise<DecisionBoundary | null>;
-  /** Class probabilities for one input laid out as the dataset's inputShape (e.g. 28×28 in 0..1). */
-  predict(input: Float32Array): Promise<number[]>;
-  /** Reads back the current run's weights, optimizer slots and counters. */
-  readState(): Promise<RunStateReadout>;
-  /** Which backend runs now, or null before the first run. */
-  backend(): Promise<BackendInfo | null>;
-  /**
-   * For `npm run bench`: samples/s of a bare tfjs loop (tf.layers + tf.train.adam) with the same
-   * model and data on `backend`, over about `seconds`.
-   */
-  benchmarkBareLoop(config: RunConfig, backend: BackendName, seconds: number): Promise<number>;
-  /** For `npm run bench`: ms to read the current run's tensors back, without building a checkpoint. */
-  benchmarkReadback(): Promise<number>;
-  /** For `npm run bench`: a raw idb-keyval setMany of the current run's tensors into a scratch store (cleared after). */
-  benchmarkRawWrite(): Promise<{ ms: number; bytes: number }>;
-  /** Number of live tensors (tf.memory().numTensors), for leak tests. */
-  numTensors(): Promise<number>;
-}
 
 export type { BackendChoice };

@@ -5,6 +5,7 @@
 export const ERROR_NAMES = [
   'WebGpuUnavailableError',
   'CorruptCheckpointError',
+  'CheckpointNotFoundError',
   'UnknownCheckpointVersionError',
   'BundleError',
   'StorageFullError',
@@ -28,6 +29,10 @@ export class WebGpuUnavailableError extends AppError {
 }
 export class CorruptCheckpointError extends AppError {
   readonly name = 'CorruptCheckpointError';
+}
+/** A checkpoint (or uploaded weights) that is not there: deleted, never saved, or cleared by the browser. */
+export class CheckpointNotFoundError extends AppError {
+  readonly name = 'CheckpointNotFoundError';
 }
 export class UnknownCheckpointVersionError extends AppError {
   readonly name = 'UnknownCheckpointVersionError';

@@ -1,19 +1,19 @@
 /**
  * The one place that creates the training worker. The UI sees the engine only through this
- * Comlink proxy, typed by the shared EngineApi (never by importing engine code).
+ * Comlink proxy, typed by the worker's own EngineApi (a type import: no engine code is bundled here).
  *
  * `engine` is a stable handle that forwards to the current worker, so modules may keep it while
  * `restartEngine()` replaces a crashed worker (or one whose GPU device was lost) with a fresh one.
  */
 import * as Comlink from 'comlink';
-import type { EngineApi } from '../shared/engine-api';
+import type { EngineApi, TestEngineApi } from '../engine/worker';
 
 export type Engine = Comlink.Remote<EngineApi>;
 
 declare global {
   interface Window {
-    /** Lets browser tests drive the engine directly. */
-    __tabTrainer?: { engine: Engine; proxy: typeof Comlink.proxy };
+    /** Test build only: lets browser tests and the bench drive the engine (with its test hooks) directly. */
+    __tabTrainer?: { engine: Comlink.Remote<TestEngineApi>; proxy: typeof Comlink.proxy };
   }
 }
 
@@ -43,7 +43,7 @@ function startWorker(): void {
 async function answers(w: Worker): Promise<boolean> {
   if (w !== worker) return true; // already replaced
   const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), CRASH_PING_MS));
-  return Promise.race([remote.numTensors().then(() => true, () => false), timeout]);
+  return Promise.race([remote.ping().then(() => true, () => false), timeout]);
 }
 /** A training step answers in well under this, even on SwiftShader WebGPU. */
 const CRASH_PING_MS = 5000;
@@ -54,7 +54,7 @@ export function restartEngine(): void {
   worker.terminate();
   crashListeners = [];
   startWorker();
-  window.__tabTrainer = { engine, proxy };
+  exposeForTests();
 }
 
 /**
@@ -77,4 +77,8 @@ export const engine: Engine = new Proxy({} as Engine, {
 });
 export const proxy = Comlink.proxy;
 
-window.__tabTrainer = { engine, proxy };
+/** The test build's page hands the engine to the browser tests; the production build has no such global. */
+function exposeForTests(): void {
+  if (import.meta.env.MODE === 'test') window.__tabTrainer = { engine: engine as unknown as Comlink.Remote<TestEngineApi>, proxy };
+}
+exposeForTests();

@@ -19,6 +19,7 @@ const TITLES: Record<ErrorName, [title: string, hint?: string]> = {
   ModelSpecError: ['The model cannot be built', 'Check the layers in the Model cell.'],
   StorageFullError: ['Browser storage is full', 'Free some space for this site (site settings) and try again.'],
   CorruptCheckpointError: ['The checkpoint is damaged'],
+  CheckpointNotFoundError: ['The checkpoint is not there'],
   UnknownCheckpointVersionError: ['The checkpoint is from another version'],
   BundleError: ['The model file cannot be read'],
   RunLockedError: ['This notebook is training in another tab', 'Stop it in that tab to train here.'],

@@ -1,5 +1,6 @@
-/** Layer-by-layer comparison of two model specs (a checkpoint's and the Model cell's). */
-import type { LayerSpec } from '../shared/model-spec';
+/** Layer-by-layer comparison of two model specs (a checkpoint's and the Model cell's), as their families describe them. */
+import type { ModelSpec } from '../shared/config';
+import { familyId, familyOf } from '../families';
 
 export interface LayerDiff {
   /** 1-based layer number. */
@@ -9,29 +10,21 @@ export interface LayerDiff {
   same: boolean;
 }
 
-/** "dense 16 relu", "conv2d 8 3×3 relu", "dropout 0.2". */
-export function describeLayer(layer: LayerSpec): string {
-  switch (layer.type) {
-    case 'dense':
-      return `dense ${layer.units} ${layer.activation}`;
-    case 'conv2d':
-      return `conv2d ${layer.filters} ${layer.kernelSize}×${layer.kernelSize} ${layer.activation}`;
-    case 'maxpool2d':
-      return `maxpool2d ${layer.poolSize}×${layer.poolSize}`;
-    case 'dropout':
-      return `dropout ${layer.rate}`;
-    default:
-      return layer.type;
+/** One line per layer ("dense 16 relu"); a spec of another family is its own first difference. */
+function lines(spec: ModelSpec): string[] {
+  try {
+    return familyOf(spec).describe(spec);
+  } catch (e) {
+    return [`${familyId(spec)} (${(e as Error).message})`];
   }
 }
 
 /** Every layer position of either model; empty when they are the same. */
-export function diffLayers(checkpoint: readonly LayerSpec[], current: readonly LayerSpec[]): LayerDiff[] {
+export function diffModels(checkpoint: ModelSpec, current: ModelSpec): LayerDiff[] {
+  const family = familyId(checkpoint) === familyId(current) ? [] : [`family ${familyId(checkpoint)}`, `family ${familyId(current)}`];
+  const a = [...family.slice(0, 1), ...lines(checkpoint)];
+  const b = [...family.slice(1), ...lines(current)];
   const rows: LayerDiff[] = [];
-  for (let i = 0; i < Math.max(checkpoint.length, current.length); i++) {
-    const a = checkpoint[i] ? describeLayer(checkpoint[i]) : null;
-    const b = current[i] ? describeLayer(current[i]) : null;
-    rows.push({ n: i + 1, checkpoint: a, current: b, same: a === b });
-  }
+  for (let i = 0; i < Math.max(a.length, b.length); i++) rows.push({ n: i + 1, checkpoint: a[i] ?? null, current: b[i] ?? null, same: a[i] === b[i] });
   return rows.every((r) => r.same) ? [] : rows;
 }

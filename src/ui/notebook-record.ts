@@ -3,10 +3,20 @@
  * Anything missing or of the wrong type makes the whole record unreadable: a half-restored
  * notebook would be more confusing than starting from the defaults.
  */
-import { DATASET_IDS, DEFAULT_CHECKPOINTS, DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type TrainConfig } from '../shared/config';
-import type { LayerSpec, ModelSpec } from '../shared/model-spec';
+import { DEFAULT_CHECKPOINTS, DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type ModelSpec, type TrainConfig } from '../shared/config';
+import { FAMILIES, familyId } from '../families';
+import { sourceOf } from '../sources';
 
-export const RECORD_VERSION = 1;
+/** 2: an uploaded CSV is referenced by id (data.csv.fileId); version 1 kept its text (data.csv.text). */
+export const RECORD_VERSION = 2;
+
+/** A version-1 notebook's CSV, whose text the notebook moves to the file store when it opens. */
+export interface LegacyCsv {
+  fileName: string;
+  text: string;
+  labelColumn: string;
+  task: 'classification' | 'regression';
+}
 
 export interface NotebookRecord {
   version: typeof RECORD_VERSION;
@@ -24,40 +34,34 @@ export interface NotebookRecord {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const LAYER_FIELDS: Record<LayerSpec['type'], string[]> = {
-  dense: ['units', 'activation'],
-  conv2d: ['filters', 'kernelSize', 'activation'],
-  maxpool2d: ['poolSize'],
-  flatten: [],
-  dropout: ['rate'],
-  batchnorm: [],
-};
-
-function checkLayer(v: unknown): v is LayerSpec {
-  if (!isObj(v) || typeof v.type !== 'string' || !(v.type in LAYER_FIELDS)) return false;
-  return LAYER_FIELDS[v.type as LayerSpec['type']].every((f) => (f === 'activation' ? typeof v[f] === 'string' : isNum(v[f])));
-}
-
 /** Returns the record, or a reason it cannot be used. */
-export function parseRecord(v: unknown): NotebookRecord | string {
+export function parseRecord(v: unknown): (NotebookRecord & { legacyCsv?: LegacyCsv }) | string {
   if (!isObj(v)) return 'not an object';
-  if (v.version !== RECORD_VERSION) return `unknown version ${String(v.version)}`;
+  if (v.version !== 1 && v.version !== RECORD_VERSION) return `unknown version ${String(v.version)}`;
   const { notes, data, model, train, runId, title, autoResume } = v;
   if (typeof notes !== 'string') return 'notes missing';
   if (runId !== undefined && typeof runId !== 'string') return 'run id unreadable';
-  if (!isObj(data) || !(DATASET_IDS as readonly unknown[]).includes(data.dataset)) return 'dataset missing';
+  if (!isObj(data) || typeof data.dataset !== 'string' || !sourceOf(data.dataset)) return 'dataset missing';
   for (const k of ['samples', 'noise', 'validationSplit', 'seed'] as const) if (!isNum(data[k])) return `data.${k} missing`;
-  if (data.csv !== undefined && !(isObj(data.csv) && typeof data.csv.text === 'string')) return 'CSV data unreadable';
-  if (!isObj(model) || typeof model.name !== 'string' || !Array.isArray(model.layers)) return 'model missing';
-  if (!model.layers.every(checkLayer)) return 'a model layer is unreadable';
+  const csv = data.csv;
+  const legacy = v.version === 1 && isObj(csv) && typeof csv.text === 'string';
+  if (csv !== undefined && !legacy && !(isObj(csv) && typeof csv.fileId === 'string')) return 'CSV data unreadable';
+  if (!isObj(model)) return 'model missing';
+  const family = FAMILIES.find((f) => f.id === familyId(model as ModelSpec));
+  if (!family) return `unknown model family ${String(model.family)}`;
+  const problem = family.specProblem(model);
+  if (problem) return problem;
   if (!isObj(train) || !isNum(train.epochs) || !isNum(train.batchSize) || !isNum(train.learningRate)) return 'train settings missing';
+  const rest: Partial<DataConfig> & { csv?: unknown } = { ...data };
+  delete rest.csv;
   return {
     version: RECORD_VERSION,
+    legacyCsv: legacy ? (csv as unknown as LegacyCsv) : undefined,
     runId: typeof runId === 'string' ? runId : undefined,
     title: typeof title === 'string' ? title : undefined,
     autoResume: autoResume === true,
     notes,
-    data: { ...DEFAULT_DATA, ...(data as Partial<DataConfig>) },
+    data: { ...DEFAULT_DATA, ...rest, ...(legacy || csv === undefined ? {} : { csv: csv as unknown as DataConfig['csv'] }) },
     model: model as unknown as ModelSpec,
     train: {
       ...DEFAULT_TRAIN,

@@ -4,11 +4,12 @@
  * starts its own effects.
  */
 import { createStore, get, set } from 'idb-keyval';
-import { DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type RunConfig, type TrainConfig } from '../shared/config';
+import { DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type ModelIO, type ModelSpec, type RunConfig, type TrainConfig } from '../shared/config';
 import type { DataPreview } from '../shared/engine-api';
-import { PRESET_NAMES, presetModel, summarizeModel, type ModelSpec, type PresetName } from '../shared/model-spec';
+import { familyOf, FAMILIES } from '../families';
+import { csvColumns } from '../sources/csv/parse';
 import type { Engine } from './engine-client';
-import { parseRecord, RECORD_VERSION, type NotebookRecord } from './notebook-record';
+import { parseRecord, RECORD_VERSION, type LegacyCsv, type NotebookRecord } from './notebook-record';
 
 const store = createStore('tab-trainer', 'notebook');
 const KEY = 'notebook';
@@ -18,9 +19,12 @@ const PREVIEW_DELAY_MS = 250; // waits for the user to finish typing a number
 const DEFAULT_TITLE = 'notebook';
 const DEFAULT_NOTES = '# My experiment\n\nTry the **spiral** with a *Tiny MLP*, then make it harder.';
 
-export function isPresetName(name: string): name is PresetName {
-  return (PRESET_NAMES as readonly string[]).includes(name);
+/** What a preview tells a model family about the data. */
+export function ioOfPreview(p: Pick<DataPreview, 'kind' | 'inputShape' | 'outputs'>): ModelIO {
+  return { task: p.kind, inputShape: [...p.inputShape], inputDtype: 'float32', outputs: p.outputs };
 }
+
+const TABULAR_2D: ModelIO = { task: 'classification', inputShape: [2], inputDtype: 'float32', outputs: 3 };
 
 /** A fresh id for a run's checkpoints, e.g. "run-m2x1k9-4f7a". */
 export function newRunId(): string {
@@ -35,7 +39,7 @@ export class Notebook {
   autoResume = $state(false);
   notes = $state(DEFAULT_NOTES);
   data = $state<DataConfig>({ ...DEFAULT_DATA });
-  model = $state<ModelSpec>(presetModel('Tiny MLP', [2]));
+  model = $state<ModelSpec>(FAMILIES[0].preset('Tiny MLP', TABULAR_2D));
   train = $state<TrainConfig>(structuredClone(DEFAULT_TRAIN));
   /** The engine's description of the current dataset; null until the first preview arrives. */
   preview = $state.raw<DataPreview | null>(null);
@@ -45,7 +49,7 @@ export class Notebook {
   notice = $state<string | null>(null);
   saveStatus = $state<'loading' | 'saved' | 'saving' | 'failed'>('loading');
 
-  summary = $derived(this.preview ? summarizeModel(this.model, this.preview.inputShape, this.preview.outputs) : null);
+  summary = $derived(this.preview ? familyOf(this.model).summarize(this.model, ioOfPreview(this.preview)) : null);
   /** Why training cannot start now, or null when it can. */
   blocker = $derived(
     this.previewError ? 'Fix the dataset first.'
@@ -88,8 +92,18 @@ export class Notebook {
     return this.#loaded;
   }
 
-  applyPreset(name: PresetName): void {
-    this.model = presetModel(name, this.preview?.inputShape ?? [2]);
+  /** Replaces the model with a preset of its family (ignored for a name the family does not have). */
+  applyPreset(name: string): void {
+    const family = familyOf(this.model);
+    if (family.presets.includes(name)) this.model = family.preset(name, this.preview ? ioOfPreview(this.preview) : TABULAR_2D);
+  }
+
+  /**
+   * Stores an uploaded data file once (by content) in the worker's file store and returns its id;
+   * the file the notebook used before is freed unless a run still uses it.
+   */
+  async storeFile(name: string, bytes: Uint8Array): Promise<string> {
+    return this.#engine.storeFile(name, bytes);
   }
 
   /**
@@ -146,7 +160,7 @@ export class Notebook {
           this.title = record.title ?? DEFAULT_TITLE;
           this.autoResume = record.autoResume ?? false;
           this.notes = record.notes;
-          this.data = record.data;
+          this.data = record.legacyCsv ? { ...record.data, csv: await this.#migrateCsv(record.legacyCsv) } : record.data;
           this.model = record.model;
           this.train = record.train;
         }
@@ -160,6 +174,12 @@ export class Notebook {
     this.#loaded = true;
   }
 
+  /** A version-1 notebook's CSV text, moved to the file store (once) and referenced by id. */
+  async #migrateCsv(legacy: LegacyCsv): Promise<DataConfig['csv']> {
+    const fileId = await this.#engine.storeFile(legacy.fileName, new TextEncoder().encode(legacy.text));
+    return { fileName: legacy.fileName, fileId, columns: csvColumns(legacy.text), labelColumn: legacy.labelColumn, task: legacy.task };
+  }
+
   async #loadPreview(data: DataConfig): Promise<void> {
     const generation = ++this.#previewGeneration;
     this.previewing = true;
@@ -170,7 +190,7 @@ export class Notebook {
       this.preview = preview;
       this.previewError = null;
       // A preset adapts to the new input (e.g. a flatten for images); an edited model is left alone.
-      if (oldShape !== preview.inputShape.join() && isPresetName(this.model.name)) this.applyPreset(this.model.name);
+      if (oldShape !== preview.inputShape.join()) this.applyPreset(this.model.name);
     } catch (e) {
       if (generation !== this.#previewGeneration) return;
       const err = e as Error;

@@ -12,7 +12,7 @@ import { describeError } from './errors-ui';
 import { takeUploadedWeights, uploads } from './files.svelte';
 import { formatInt } from './format';
 import { WORKER_LOST } from './evaluation.svelte';
-import { diffLayers } from './model-diff';
+import { diffModels } from './model-diff';
 import { newRunId, type Notebook } from './notebook.svelte';
 import type { Run } from './run.svelte';
 
@@ -35,7 +35,7 @@ export class RunControl {
   /** Layers where the stored run's model differs from the Model cell (empty when they agree). */
   modelDiff = $derived.by(() => {
     const info = this.checkpoints.info;
-    return info ? diffLayers(info.config.model.layers, this.notebook.model.layers) : [];
+    return info ? diffModels(info.config.model, this.notebook.model) : [];
   });
   readOnly = $derived(this.remote);
 

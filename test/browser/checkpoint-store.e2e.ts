@@ -101,7 +101,7 @@ test.describe('checkpoint store through the engine', () => {
     const size1 = shape1.reduce((x, y) => x * y, 1);
     await tamperRecord(page, 'bad', e.id, 'record.tensors[0].data[7] = NaN;');
     await tamperRecord(page, 'bad', d.id, 'record.tensors[1].data = record.tensors[1].data.slice(1);'); // truncated
-    await tamperRecord(page, 'bad', c.id, 'record.formatVersion = 2;');
+    await tamperRecord(page, 'bad', c.id, 'record.formatVersion = 3;');
     await page.evaluate(async (key) => {
       const db = await new Promise<IDBDatabase>((res, rej) => {
         const r = indexedDB.open('tab-trainer-checkpoints');
@@ -119,7 +119,7 @@ test.describe('checkpoint store through the engine', () => {
     expect(info?.skipped).toEqual([
       { meta: e, reason: `tensor "${name0}" holds NaN at index 7` },
       { meta: d, reason: `tensor "${name1}" holds ${size1 - 1} values, but its shape [${shape1.join(', ')}] needs ${size1}` },
-      { meta: c, reason: 'its format version is 2, and this app reads only version 1' },
+      { meta: c, reason: 'its format version is 3, and this app reads versions 1 to 2' },
       { meta: b, reason: 'its data is missing from browser storage' },
     ]);
 
@@ -129,8 +129,8 @@ test.describe('checkpoint store through the engine', () => {
     expect(nan.error?.message).toContain(`"${e.id}" (epoch ${e.epoch}) is unreadable: tensor "${name0}" holds NaN at index 7`);
     expect((await direct(c.id)).error?.name).toBe('UnknownCheckpointVersionError');
     const missing = await direct(b.id);
-    expect(missing.error?.name).toBe('CorruptCheckpointError');
-    expect(missing.error?.message).toContain('is missing from browser storage');
+    expect(missing.error?.name).toBe('CheckpointNotFoundError');
+    expect(missing.error?.message).toContain('is not in browser storage');
     // A rejected resume changes nothing.
     expect(await listCheckpoints(page, 'bad')).toEqual(listed);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../rng';
+import { Rng } from '../../shared/rng';
 import { splitSamples, standardize, type DatasetMeta } from './dataset';
 
 const meta = (kind: 'classification' | 'regression'): DatasetMeta => ({

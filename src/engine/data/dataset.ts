@@ -2,9 +2,10 @@
  * The in-worker dataset record and the helpers every loader shares: a seeded, stratified
  * train/validation split and feature standardization with train-set statistics.
  */
+import type { ModelIO } from '../../shared/config';
 import type { DatasetInfo } from '../../shared/engine-api';
 import { DatasetError } from '../../shared/errors';
-import { Rng, shuffleInPlace } from '../rng';
+import { Rng, shuffleInPlace } from '../../shared/rng';
 
 /**
  * A loaded dataset. x arrays are row-major, one row of `product(inputShape)` floats per sample;
@@ -108,4 +109,9 @@ export function standardize(ds: Dataset): Dataset {
     for (let i = 0; i < x.length; i++) x[i] = (x[i] - mean[i % f]) / std[i % f];
   }
   return { ...ds, standardization: { mean, std } };
+}
+
+/** What the model takes and gives for this dataset: stored in every checkpoint. */
+export function ioOf(d: Pick<DatasetInfo, 'kind' | 'inputShape' | 'outputs'>): ModelIO {
+  return { task: d.kind, inputShape: [...d.inputShape], inputDtype: 'float32', outputs: d.outputs };
 }

@@ -1,5 +1,4 @@
-/** Datasets for the engine: load one from the Data cell's config, preview it, or parse a CSV. */
+/** Datasets for the engine: load one from the Data cell's config (through the source registry), preview it. */
 export { loadDataset } from './load';
 export { previewOf } from './preview';
-export { parseCsv, csvToDataset, type ParsedCsv } from './csv';
-export type { Dataset } from './dataset';
+export { ioOf, type Dataset } from './dataset';

@@ -4,16 +4,13 @@
  * target, for sine). Classes are balanced: sample i belongs to class i mod k.
  */
 import { DatasetError } from '../../shared/errors';
-import type { Rng } from '../rng';
-import type { DatasetMeta, Samples } from './dataset';
+import type { Rng } from '../../shared/rng';
+import { splitSamples, type DatasetMeta, type Samples } from '../../engine/data/dataset';
+import { settingProblem } from '../contract';
+import type { SourceLoader } from '../worker-contract';
+import { NOISE, SAMPLES } from './index';
 
 export type SyntheticId = 'spiral' | 'circles' | 'xor' | 'gaussian' | 'sine';
-
-/** Bounds on `samples` for generated sets: enough to train on, small enough to stay instant. */
-export const MIN_SAMPLES = 10;
-export const MAX_SAMPLES = 100_000;
-/** Noise beyond this swamps every set; it is almost certainly a typo. */
-export const MAX_NOISE = 10;
 
 const SPIRAL_ARMS = 3;
 // One turn per arm keeps three arms about 0.3 apart (Playground's two arms with 1.75 turns are as far apart);
@@ -30,16 +27,11 @@ const GAUSSIAN_SPREAD = 0.15; // each cluster's own std before noise
 
 /**
  * Generates one synthetic set.
- * @param samples number of samples, MIN_SAMPLES..MAX_SAMPLES
- * @param noise Gaussian noise std, 0..MAX_NOISE
+ * @param samples number of samples, within SAMPLES' limits
+ * @param noise Gaussian noise std, within NOISE's limits
  */
 export function generateSynthetic(id: SyntheticId, samples: number, noise: number, rng: Rng): { samples: Samples; meta: DatasetMeta } {
-  if (!Number.isInteger(samples) || samples < MIN_SAMPLES || samples > MAX_SAMPLES) {
-    throw new DatasetError(`Samples must be a whole number from ${MIN_SAMPLES} to ${MAX_SAMPLES.toLocaleString('en-US')}, got ${samples}. Change the sample count in the Data cell.`);
-  }
-  if (!(noise >= 0 && noise <= MAX_NOISE)) {
-    throw new DatasetError(`Noise must be between 0 and ${MAX_NOISE}, got ${noise}. Change the noise in the Data cell.`);
-  }
+  checkSettings(samples, noise);
   switch (id) {
     case 'spiral':
       return points2d(samples, SPIRAL_ARMS, ['arm 1', 'arm 2', 'arm 3'], (i, c) => spiralPoint(i, c, samples, rng), noise, rng);
@@ -132,3 +124,22 @@ function sine(n: number, noise: number, rng: Rng): { samples: Samples; meta: Dat
   };
   return { samples: { x, y, rowSize: 1 }, meta };
 }
+
+/** Throws DatasetError unless samples and noise are within the limits the Data cell shows. */
+export function checkSettings(samples: number, noise: number): void {
+  const problem = settingProblem(SAMPLES, samples) ?? settingProblem(NOISE, noise);
+  if (problem) throw new DatasetError(problem);
+}
+
+const generated = (id: SyntheticId): SourceLoader => (cfg, { rng }) => {
+  const { samples, meta } = generateSynthetic(id, cfg.samples, cfg.noise, rng);
+  return splitSamples(samples, meta, cfg.validationSplit, rng);
+};
+
+export const loaders: Record<SyntheticId, SourceLoader> = {
+  spiral: generated('spiral'),
+  circles: generated('circles'),
+  xor: generated('xor'),
+  gaussian: generated('gaussian'),
+  sine: generated('sine'),
+};

@@ -5,21 +5,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RunConfig } from '../shared/config';
-import { withHead } from '../shared/model-spec';
-import type { Dataset } from './data';
+import { familyWorker } from '../families/worker-registry';
+import { ioOf, type Dataset } from './data';
 
 /** Trains for about `seconds` after `warmupSteps` and returns samples/s. */
 export async function bareLoopSamplesPerSec(config: RunConfig, data: Dataset, seconds: number, warmupSteps = 5): Promise<number> {
-  const model = tf.sequential();
-  withHead(config.model, data.outputs).forEach((l, i) => {
-    const inputShape = i === 0 ? data.inputShape : undefined;
-    if (l.type === 'dense') model.add(tf.layers.dense({ units: l.units, activation: l.activation, inputShape }));
-    else if (l.type === 'conv2d') model.add(tf.layers.conv2d({ filters: l.filters, kernelSize: l.kernelSize, activation: l.activation, inputShape }));
-    else if (l.type === 'maxpool2d') model.add(tf.layers.maxPooling2d({ poolSize: l.poolSize, inputShape }));
-    else if (l.type === 'flatten') model.add(tf.layers.flatten({ inputShape }));
-    else if (l.type === 'dropout') model.add(tf.layers.dropout({ rate: l.rate, inputShape }));
-    else model.add(tf.layers.batchNormalization({ inputShape }));
-  });
+  const layers = familyWorker(config.model).layersModel;
+  if (!layers) throw new Error(`The ${config.model.family} family has no tf.layers equivalent to time.`);
+  const model = layers(config.model, ioOf(data));
   const optimizer = tf.train.adam(config.train.learningRate);
   const x = tf.tensor(data.xTrain, [data.trainSize, ...data.inputShape]);
   const y = tf.oneHot(tf.tensor1d(Int32Array.from(data.yTrain), 'int32'), data.outputs);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRESET_NAMES, presetModel, summarizeModel } from './model-spec';
+import { PRESET_NAMES, presetModel, summarizeModel } from './spec';
 
 const DIGITS = [28, 28, 1];
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { presetModel, withHead, type LayerSpec } from '../shared/model-spec';
-import { BundleError } from './bundle-error';
-import { stateDictToTensors, torchModuleNames } from './torch-layout';
+import { presetModel, withHead, type LayerSpec } from './spec';
+import { BundleError } from '../../shared/errors';
+import { stateDictToTensors } from '../../bundle/state-dict';
+import { torchModuleNames } from './torch';
 
 const ramp = (n: number) => Float32Array.from({ length: n }, (_, i) => i + 1);
 
@@ -54,7 +55,7 @@ describe('stateDictToTensors', () => {
   it('converts to our names and layouts, float64 to float32', () => {
     const sd = good();
     sd.set('2.bias', { dtype: 'float64', shape: [3], data: Float64Array.of(0.1, 0.2, 0.3) } as never);
-    const out = stateDictToTensors(sd, layers, [2]);
+    const out = stateDictToTensors(sd, torchModuleNames(layers, [2]));
     expect(out.map((t) => [t.name, t.shape])).toEqual([['0.kernel', [2, 16]], ['0.bias', [16]], ['1.kernel', [16, 3]], ['1.bias', [3]]]); // ours: layer 1 is the head
     expect(out[0].data[1]).toBe(3); // kernel[0][1] = weight[1][0]
     expect(out[3].data).toEqual(Float32Array.of(0.1, 0.2, 0.3));
@@ -67,7 +68,7 @@ describe('stateDictToTensors', () => {
     sd.set('0.weight', f32([16, 3]));
     let err: unknown;
     try {
-      stateDictToTensors(sd, layers, [2]);
+      stateDictToTensors(sd, torchModuleNames(layers, [2]));
     } catch (e) {
       err = e;
     }
@@ -81,9 +82,9 @@ describe('stateDictToTensors', () => {
   it('refuses non-finite values and integer weights', () => {
     const sd = good();
     sd.get('2.bias')!.data[1] = NaN;
-    expect(() => stateDictToTensors(sd, layers, [2])).toThrow(/2\.bias holds NaN at index 1/);
+    expect(() => stateDictToTensors(sd, torchModuleNames(layers, [2]))).toThrow(/2\.bias holds NaN at index 1/);
     const ints = good();
     ints.set('0.bias', { dtype: 'int64', shape: [16], data: new BigInt64Array(16) } as never);
-    expect(() => stateDictToTensors(ints, layers, [2])).toThrow(/0\.bias has dtype int64/);
+    expect(() => stateDictToTensors(ints, torchModuleNames(layers, [2]))).toThrow(/0\.bias has dtype int64/);
   });
 });

@@ -11,8 +11,9 @@
  *   …   count uint8 labels, 0..9
  */
 import { DatasetError } from '../../shared/errors';
-import type { Rng } from '../rng';
-import { splitSamples, type Dataset } from './dataset';
+import type { Rng } from '../../shared/rng';
+import { splitSamples, type Dataset } from '../../engine/data/dataset';
+import type { SourceLoader } from '../worker-contract';
 
 export const DIGITS_URL = 'data/digits.bin';
 export const DIGITS_MAGIC = 'DIGT';
@@ -91,3 +92,7 @@ export async function loadDigits(
   }
   return digitsDataset(decodeDigits(buf), validationSplit, rng);
 }
+
+export const loaders: Record<string, SourceLoader> = {
+  digits: (cfg, { fetchBytes, rng }) => loadDigits(fetchBytes, cfg.validationSplit, rng),
+};

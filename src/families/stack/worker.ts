@@ -5,66 +5,43 @@
  * conv2d filter [kh, kw, in, out], activations NHWC; bundle/ maps them to PyTorch's.
  */
 import * as tf from '@tensorflow/tfjs';
-import { withHead, type Activation, type LayerSpec, type ModelSpec } from '../shared/model-spec';
-import { ModelSpecError } from '../shared/errors';
-import type { Rng } from './rng';
+import type { ModelIO, ModelSpec } from '../../shared/config';
+import { ModelSpecError } from '../../shared/errors';
+import type { Rng } from '../../shared/rng';
+import { toVariable } from '../../engine/variables';
+import type { BufferUpdate, FamilyWorker, NamedVariable, Net } from '../worker-contract';
+import { asStack, walk, withHead, type Activation, type LayerSpec } from './spec';
 
 /** PyTorch's BatchNorm defaults, so running statistics mean the same after export. */
 const BN_MOMENTUM = 0.1;
 const BN_EPSILON = 1e-5;
 
-export interface NamedVariable {
-  /** Our name: `<layer index>.<kind>`, e.g. `0.kernel`, `3.running_mean`. */
-  name: string;
-  variable: tf.Variable;
-}
-
-export interface Net {
-  spec: LayerSpec[];
-  inputShape: number[];
-  /** Trainable parameters in a fixed order: the optimizer's slots follow it. */
-  params: NamedVariable[];
-  /** Non-trainable state (BatchNorm running mean/variance and batch counter). */
-  buffers: NamedVariable[];
-}
-
-/** Creates the variables of `spec` + output head for inputs of `inputShape`, initialised from `rng`. */
-export function buildNet(model: ModelSpec, inputShape: number[], outputs: number, rng: Rng): Net {
-  const spec = withHead(model, outputs);
+/** Creates the variables of `spec` + output head for data of `io`, initialised from `rng`. */
+export function buildNet(model: ModelSpec, io: ModelIO, rng: Rng): Net {
+  const spec = withHead(asStack(model), io.outputs);
+  const { steps, error } = walk(spec, io.inputShape);
+  if (error) throw new ModelSpecError(`Layer ${error.index + 1} (${spec[error.index].type}) ${error.why}. Fix the model in the Model cell.`);
   const params: NamedVariable[] = [];
   const buffers: NamedVariable[] = [];
-  let shape = [...inputShape];
-  spec.forEach((layer, i) => {
+  for (const { index: i, layer, inShape } of steps) {
     const add = (list: NamedVariable[], kind: string, s: number[], values: Float32Array, trainable: boolean) =>
       list.push({ name: `${i}.${kind}`, variable: toVariable(tf.tensor(values, s), trainable) });
     switch (layer.type) {
       case 'dense': {
-        if (shape.length !== 1) throw new ModelSpecError(`Layer ${i + 1} (dense) needs flat input; add a flatten before it.`);
-        const fanIn = shape[0];
+        const fanIn = inShape[0];
         add(params, 'kernel', [fanIn, layer.units], uniform(rng, fanIn * layer.units, fanIn), true);
         add(params, 'bias', [layer.units], uniform(rng, layer.units, fanIn), true);
-        shape = [layer.units];
         break;
       }
       case 'conv2d': {
-        if (shape.length !== 3) throw new ModelSpecError(`Layer ${i + 1} (conv2d) needs an image input.`);
         const k = layer.kernelSize;
-        const fanIn = k * k * shape[2];
-        add(params, 'kernel', [k, k, shape[2], layer.filters], uniform(rng, fanIn * layer.filters, fanIn), true);
+        const fanIn = k * k * inShape[2];
+        add(params, 'kernel', [k, k, inShape[2], layer.filters], uniform(rng, fanIn * layer.filters, fanIn), true);
         add(params, 'bias', [layer.filters], uniform(rng, layer.filters, fanIn), true);
-        shape = [shape[0] - k + 1, shape[1] - k + 1, layer.filters];
         break;
       }
-      case 'maxpool2d':
-        shape = [Math.floor(shape[0] / layer.poolSize), Math.floor(shape[1] / layer.poolSize), shape[2]];
-        break;
-      case 'flatten':
-        shape = [shape.reduce((a, b) => a * b, 1)];
-        break;
-      case 'dropout':
-        break;
       case 'batchnorm': {
-        const c = shape[shape.length - 1];
+        const c = inShape[inShape.length - 1];
         add(params, 'gamma', [c], new Float32Array(c).fill(1), true);
         add(params, 'beta', [c], new Float32Array(c), true);
         add(buffers, 'running_mean', [c], new Float32Array(c), false);
@@ -72,14 +49,15 @@ export function buildNet(model: ModelSpec, inputShape: number[], outputs: number
         break;
       }
     }
-  });
-  return { spec, inputShape: [...inputShape], params, buffers };
-}
-
-/** What a training-mode forward pass wants done after the gradient step (BatchNorm statistics). */
-export interface BufferUpdate {
-  variable: tf.Variable;
-  value: tf.Tensor;
+  }
+  const byName = new Map([...params, ...buffers].map((v) => [v.name, v.variable]));
+  const net: Net = {
+    io: { ...io, inputShape: [...io.inputShape] },
+    params,
+    buffers,
+    forward: ((x: tf.Tensor, training: boolean, rng?: Rng, updates?: BufferUpdate[]) => forward(spec, byName, x, training, rng, updates)) as Net['forward'],
+  };
+  return net;
 }
 
 /**
@@ -87,18 +65,16 @@ export interface BufferUpdate {
  * BatchNorm normalises with batch statistics, pushing running-stat updates onto `updates`
  * (kept tensors: the caller assigns and disposes them).
  */
-export function forward(net: Net, x: tf.Tensor, training: false): tf.Tensor;
-export function forward(net: Net, x: tf.Tensor, training: true, rng: Rng, updates: BufferUpdate[]): tf.Tensor;
-export function forward(net: Net, x: tf.Tensor, training: boolean, rng?: Rng, updates?: BufferUpdate[]): tf.Tensor {
-  const get = (list: NamedVariable[], name: string) => list.find((p) => p.name === name)!.variable;
+function forward(spec: LayerSpec[], vars: Map<string, tf.Variable>, x: tf.Tensor, training: boolean, rng?: Rng, updates?: BufferUpdate[]): tf.Tensor {
+  const get = (name: string) => vars.get(name)!;
   let h = x;
-  net.spec.forEach((layer, i) => {
+  spec.forEach((layer, i) => {
     switch (layer.type) {
       case 'dense':
-        h = activate(tf.add(tf.matMul(h as tf.Tensor2D, get(net.params, `${i}.kernel`) as tf.Tensor2D), get(net.params, `${i}.bias`)), layer.activation);
+        h = activate(tf.add(tf.matMul(h as tf.Tensor2D, get(`${i}.kernel`) as tf.Tensor2D), get(`${i}.bias`)), layer.activation);
         break;
       case 'conv2d':
-        h = activate(tf.add(tf.conv2d(h as tf.Tensor4D, get(net.params, `${i}.kernel`) as tf.Tensor4D, 1, 'valid'), get(net.params, `${i}.bias`)), layer.activation);
+        h = activate(tf.add(tf.conv2d(h as tf.Tensor4D, get(`${i}.kernel`) as tf.Tensor4D, 1, 'valid'), get(`${i}.bias`)), layer.activation);
         break;
       case 'maxpool2d':
         h = tf.maxPool(h as tf.Tensor4D, layer.poolSize, layer.poolSize, 'valid');
@@ -114,17 +90,16 @@ export function forward(net: Net, x: tf.Tensor, training: boolean, rng?: Rng, up
         }
         break;
       case 'batchnorm':
-        h = batchNorm(net, i, h, training, updates);
+        h = batchNorm((kind) => get(`${i}.${kind}`), h, training, updates);
         break;
     }
   });
   return h;
 }
 
-function batchNorm(net: Net, i: number, h: tf.Tensor, training: boolean, updates?: BufferUpdate[]): tf.Tensor {
-  const find = (list: NamedVariable[], kind: string) => list.find((p) => p.name === `${i}.${kind}`)!.variable;
-  const [gamma, beta] = [find(net.params, 'gamma'), find(net.params, 'beta')];
-  const [runMean, runVar] = [find(net.buffers, 'running_mean'), find(net.buffers, 'running_var')];
+function batchNorm(find: (kind: string) => tf.Variable, h: tf.Tensor, training: boolean, updates?: BufferUpdate[]): tf.Tensor {
+  const [gamma, beta] = [find('gamma'), find('beta')];
+  const [runMean, runVar] = [find('running_mean'), find('running_var')];
   if (!training) return tf.batchNorm(h, runMean, runVar, beta, gamma, BN_EPSILON);
   const axes = h.shape.map((_, a) => a).slice(0, -1);
   const { mean, variance } = tf.moments(h, axes);
@@ -160,7 +135,7 @@ function uniform(rng: Rng, n: number, fanIn: number): Float32Array {
 }
 
 /** Kernels a training step of `spec` needs beyond the basics, to skip backends that lack them. */
-export function requiredKernels(spec: LayerSpec[]): string[] {
+export function requiredKernels(spec: readonly LayerSpec[]): string[] {
   const kernels = new Set<string>(['BatchMatMul', 'GatherV2']);
   for (const layer of spec) {
     if (layer.type === 'conv2d') ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'].forEach((k) => kernels.add(k));
@@ -169,18 +144,23 @@ export function requiredKernels(spec: LayerSpec[]): string[] {
   return [...kernels];
 }
 
-/** Reads every variable's values (async readback) in the order given. */
-export async function readVariables(vars: NamedVariable[]): Promise<{ name: string; shape: number[]; data: Float32Array }[]> {
-  return Promise.all(vars.map(async (v) => ({ name: v.name, shape: v.variable.shape, data: (await v.variable.data()) as Float32Array })));
+/** The same model as tf.layers, for the bench's bare tfjs loop. */
+function layersModel(model: ModelSpec, io: ModelIO): tf.Sequential {
+  const m = tf.sequential();
+  withHead(asStack(model), io.outputs).forEach((l, i) => {
+    const inputShape = i === 0 ? io.inputShape : undefined;
+    if (l.type === 'dense') m.add(tf.layers.dense({ units: l.units, activation: l.activation, inputShape }));
+    else if (l.type === 'conv2d') m.add(tf.layers.conv2d({ filters: l.filters, kernelSize: l.kernelSize, activation: l.activation, inputShape }));
+    else if (l.type === 'maxpool2d') m.add(tf.layers.maxPooling2d({ poolSize: l.poolSize, inputShape }));
+    else if (l.type === 'flatten') m.add(tf.layers.flatten({ inputShape }));
+    else if (l.type === 'dropout') m.add(tf.layers.dropout({ rate: l.rate, inputShape }));
+    else m.add(tf.layers.batchNormalization({ inputShape }));
+  });
+  return m;
 }
 
-export function disposeNet(net: Net): void {
-  for (const v of [...net.params, ...net.buffers]) v.variable.dispose();
-}
-
-/** A variable holding `t`'s values; disposes `t` (tf.variable shares its data but leaves it registered). */
-export function toVariable(t: tf.Tensor, trainable: boolean): tf.Variable {
-  const v = tf.variable(t, trainable);
-  t.dispose();
-  return v;
-}
+export const familyWorker: FamilyWorker = {
+  build: buildNet,
+  requiredKernels: (spec, io) => requiredKernels(withHead(asStack(spec), io.outputs)),
+  layersModel,
+};

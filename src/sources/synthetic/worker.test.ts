@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DATA, type DataConfig } from '../../shared/config';
-import { loadDataset, previewOf } from './index';
+import { loadDataset, previewOf } from '../../engine/data';
 
 const noFetch = () => Promise.reject(new Error('no network in this test'));
 const load = (over: Partial<DataConfig>) => loadDataset({ ...DEFAULT_DATA, ...over }, noFetch);
