@@ -7,7 +7,7 @@
  * epoch 2 of 4, beside an older spiral run; and two downloaded bundles, a spiral run's and the CSV
  * run's (its config carries the CSV text too).
  */
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Locator, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,11 +43,11 @@ async function readRun(page: Page) {
 }
 
 /**
- * Presses Resume training and waits for the run's last epoch; returns what the engine then holds, and
- * every epoch count the progress bar showed meanwhile (a run trained again from epoch 0 would reach the
- * same losses with the same seed; this tells it apart).
+ * Clicks `button` (Resume training, or a checkpoint's Resume from here) and waits for the run's last
+ * epoch; returns what the engine then holds. Also checks every epoch count the progress bar showed
+ * meanwhile: a run trained again from epoch 0 would reach the same losses with the same seed.
  */
-async function resumeToTheEnd(page: Page, from: StoppedAt, run: ExpectedRun) {
+async function resumeToTheEnd(page: Page, button: Locator, from: StoppedAt & { kind: string }, run: ExpectedRun) {
   await page.evaluate(() => {
     const bar = document.querySelector('[role=progressbar][aria-label="Training progress"]');
     const seen = [bar?.getAttribute('aria-valuenow') ?? ''];
@@ -56,8 +56,8 @@ async function resumeToTheEnd(page: Page, from: StoppedAt, run: ExpectedRun) {
       for (const r of records) seen.push((r.target as Element).getAttribute('aria-valuenow') ?? '');
     }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-valuenow'] });
   });
-  await trainCell(page).getByRole('button', { name: 'Resume training', exact: true }).click();
-  await expect(page.getByText(`Resumed from epoch ${from.epoch} (manual checkpoint, step ${from.step}).`)).toBeVisible();
+  await button.click();
+  await expect(page.getByText(`Resumed from epoch ${from.epoch} (${from.kind} checkpoint, step ${from.step}).`)).toBeVisible();
   await expect(progress(page)).toHaveAttribute('aria-valuenow', String(run.epochs));
   await expect(page.getByText(/^Finished/)).toBeVisible();
   const epochsShown = await page.evaluate(() => (window as unknown as { epochsShown: string[] }).epochsShown.map(Number));
@@ -65,6 +65,8 @@ async function resumeToTheEnd(page: Page, from: StoppedAt, run: ExpectedRun) {
   expect(Math.min(...epochsShown)).toBe(from.epoch); // it went on from the checkpoint, never back to an earlier epoch
   return readRun(page);
 }
+
+const resumeTraining = (page: Page) => trainCell(page).getByRole('button', { name: 'Resume training', exact: true });
 
 /** The resumed run took exactly the uninterrupted run's steps: every loss after `from` and every epoch's metrics. */
 function expectSameAsUninterrupted(resumed: Awaited<ReturnType<typeof readRun>>, from: StoppedAt, run: ExpectedRun) {
@@ -75,23 +77,37 @@ function expectSameAsUninterrupted(resumed: Awaited<ReturnType<typeof readRun>>,
   expect(resumed.history).toEqual(run.history); // every epoch's metrics, the final ones included
 }
 
-test('a format-1 profile reopens on its CSV run, offers Resume training and resumes it bit for bit', async () => {
+/** Chromium on a fresh copy of the stored profile (the fixture stays as made), the app open at its origin. */
+async function openStoredProfile(): Promise<{ page: Page; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'tab-trainer-format1-'));
-  execFileSync('tar', ['-xzf', join(FIXTURES, 'profile.tar.gz'), '-C', profile]); // a fresh copy: the fixture stays as made
+  execFileSync('tar', ['-xzf', join(FIXTURES, 'profile.tar.gz'), '-C', profile]);
   const { context, page } = await launchAtFixedOrigin(profile);
+  await page.goto('/?backend=cpu');
+  return {
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+test('a format-1 profile reopens on its CSV run, offers Resume training and resumes it bit for bit', async () => {
+  const { page, close } = await openStoredProfile();
   try {
     const { current, older } = expected.profile;
     const run = expected.runs.csv;
-    await page.goto('/?backend=cpu');
     await expect(page.getByText(new RegExp(`^Resume available: epoch ${current.epoch}/${run.epochs} · step ${current.step} · `))).toBeVisible();
     // The notebook came back with its CSV data, read from the stored text: no file to choose again.
     await expect(page.getByLabel('Dataset', { exact: true })).toHaveValue('csv');
     await expect(page.getByText(current.csvFile, { exact: true })).toBeVisible();
     await expect(page.getByLabel('Label column', { exact: true })).toHaveValue('kind');
     await expect(page.getByText('Total parameters: 387')).toBeVisible();
-    await expect(trainCell(page).getByRole('button', { name: 'Resume training', exact: true })).toBeEnabled();
+    await expect(progress(page)).toHaveAttribute('aria-valuenow', String(current.epoch));
+    await expect(resumeTraining(page)).toBeEnabled();
 
-    expectSameAsUninterrupted(await resumeToTheEnd(page, current, run), current, run);
+    const resumed = await resumeToTheEnd(page, resumeTraining(page), { ...current, kind: 'manual' }, run);
+    expectSameAsUninterrupted(resumed, current, run);
 
     // The older spiral run in the same store is still readable, with its losses up to where it stopped.
     const olderRun = await page.evaluate(async (runId) => {
@@ -100,8 +116,23 @@ test('a format-1 profile reopens on its CSV run, offers Resume training and resu
     }, older.runId);
     expect(olderRun).toEqual({ epoch: older.epoch, step: older.step, dataset: 'spiral', stepLosses: expected.runs.spiral.stepLosses.slice(0, older.step) });
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
+  }
+});
+
+test('the stored CSV run also resumes bit for bit from its checkpoint at the end of epoch 2 (Resume from here)', async () => {
+  const { page, close } = await openStoredProfile();
+  try {
+    const run = expected.runs.csv;
+    // Stored beside the manual one of the stop: the best so far, saved as epoch 2 ended (no shuffle order inside).
+    const boundary = { epoch: 2, step: (2 * run.step) / run.epochs, kind: 'best' };
+    const button = page
+      .getByRole('region', { name: 'Checkpoints', exact: true })
+      .getByRole('button', { name: `Resume from here: best checkpoint at epoch ${boundary.epoch}, step ${boundary.step}`, exact: true });
+    await expect(button).toBeEnabled();
+    expectSameAsUninterrupted(await resumeToTheEnd(page, button, boundary, run), boundary, run);
+  } finally {
+    await close();
   }
 });
 
@@ -121,6 +152,6 @@ for (const kind of ['spiral', 'csv'] as const) {
     }
     await expect(progress(page)).toHaveAttribute('aria-valuenow', String(bundle.epoch));
 
-    expectSameAsUninterrupted(await resumeToTheEnd(page, bundle, run), bundle, run);
+    expectSameAsUninterrupted(await resumeToTheEnd(page, resumeTraining(page), { ...bundle, kind: 'manual' }, run), bundle, run);
   });
 }
