@@ -77,14 +77,23 @@ function expectSameAsUninterrupted(resumed: Awaited<ReturnType<typeof readRun>>,
   expect(resumed.history).toEqual(run.history); // every epoch's metrics, the final ones included
 }
 
-/** Chromium on a fresh copy of the stored profile (the fixture stays as made), the app open at its origin. */
-async function openStoredProfile(): Promise<{ page: Page; close: () => Promise<void> }> {
+/**
+ * Chromium on a fresh copy of the stored profile (the fixture stays as made), the app open at its
+ * origin; `reopen` closes the browser and starts it again on the same copy.
+ */
+async function openStoredProfile() {
   const profile = mkdtempSync(join(tmpdir(), 'tab-trainer-format1-'));
   execFileSync('tar', ['-xzf', join(FIXTURES, 'profile.tar.gz'), '-C', profile]);
-  const { context, page } = await launchAtFixedOrigin(profile);
+  let { context, page } = await launchAtFixedOrigin(profile);
   await page.goto('/?backend=cpu');
   return {
     page,
+    reopen: async () => {
+      await context.close();
+      ({ context, page } = await launchAtFixedOrigin(profile));
+      await page.goto('/?backend=cpu');
+      return page;
+    },
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
@@ -93,7 +102,7 @@ async function openStoredProfile(): Promise<{ page: Page; close: () => Promise<v
 }
 
 test('a format-1 profile reopens on its CSV run, offers Resume training and resumes it bit for bit', async () => {
-  const { page, close } = await openStoredProfile();
+  const { page, reopen, close } = await openStoredProfile();
   try {
     const { current, older } = expected.profile;
     const run = expected.runs.csv;
@@ -115,6 +124,16 @@ test('a format-1 profile reopens on its CSV run, offers Resume training and resu
       return info && { epoch: info.meta.epoch, step: info.meta.step, dataset: info.config.data.dataset, stepLosses: Array.from(info.stepLosses) };
     }, older.runId);
     expect(olderRun).toEqual({ epoch: older.epoch, step: older.step, dataset: 'spiral', stepLosses: expected.runs.spiral.stepLosses.slice(0, older.step) });
+
+    // What this build stored on top of the format-1 data reads back after a browser restart: the whole run.
+    const again = await reopen();
+    await expect(again.getByText(new RegExp(`^Run finished: epoch ${run.epochs}/${run.epochs} · step ${run.step} · `))).toBeVisible();
+    await expect(again.getByText(current.csvFile, { exact: true })).toBeVisible();
+    const stored = await again.evaluate(async (runId) => {
+      const info = await window.__tabTrainer!.engine.resumeInfo(runId);
+      return info && { stepLosses: Array.from(info.stepLosses), history: info.history };
+    }, current.runId);
+    expect(stored).toEqual({ stepLosses: run.stepLosses, history: run.history });
   } finally {
     await close();
   }
