@@ -25,9 +25,8 @@ export async function migrateConfig(config: RunConfig, put: PutFile): Promise<Ru
 
 export type PutFile = (name: string, bytes: Uint8Array) => Promise<string>;
 
-/** A record of any format this app reads, with its data by reference. */
+/** A record of any format this app reads as format 2: data by reference, `about` left for the worker to work out. */
 export async function migrateRecord(record: CheckpointRecord, put: PutFile): Promise<CheckpointRecord> {
   if (record.formatVersion >= 2) return record;
-  const config = await migrateConfig(record.config, put);
-  return config === record.config ? record : { ...record, config };
+  return { ...record, formatVersion: 2, config: await migrateConfig(record.config, put) };
 }

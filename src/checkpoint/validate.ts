@@ -59,7 +59,7 @@ export function findRecordProblem(r: unknown, expect?: RecordExpectation): Recor
   const reason =
     checkMeta(r.meta) ??
     checkConfig(r.config, v) ??
-    (v >= 2 ? checkAbout(r.about) : null) ??
+    (v >= 2 && r.about !== undefined ? checkAbout(r.about) : null) ??
     (typeof r.notes === 'string' ? null : `notes is ${typeName(r.notes)}, not a string`) ??
     checkTrainer(r.trainer, r.meta as Record<string, unknown>, expect?.trainSize) ??
     checkTensors(r.tensors, expect?.tensors);
@@ -94,7 +94,7 @@ function checkConfig(c: unknown, version: number): string | null {
   return typeof csv[field] === 'string' ? null : `config.data.csv.${field} is ${typeName(csv[field])}, not a string`;
 }
 
-/** Format 2's self-description: family, what the model takes and gives, the epoch length. */
+/** Format 2's self-description (absent only in records migrated from format 1): family, what the model takes and gives, the epoch length. */
 function checkAbout(a: unknown): string | null {
   if (!isObject(a)) return `about is ${typeName(a)}, not an object`;
   if (typeof a.family !== 'string' || a.family === '') return `about.family is ${show(a.family)}, not a family id`;

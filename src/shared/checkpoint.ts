@@ -77,7 +77,7 @@ export interface TrainerSnapshot {
 export interface CheckpointRecord {
   formatVersion: number;
   meta: CheckpointMeta;
-  /** Always present from format 2 on; checkpoint/migrate.ts fills it in for format-1 records. */
+  /** Written by every save from format 2 on; absent in records migrated from format 1 (engine/files.ts aboutOf works it out). */
   about?: RecordAbout;
   config: RunConfig;
   /** The notebook's notes, so a checkpoint restores the whole notebook. */
