@@ -31,8 +31,9 @@ export const CASES = [
 
 async function startServer() {
   if (process.env.BENCH_URL) return { url: process.env.BENCH_URL, stop() {} };
-  if (!existsSync('dist/index.html')) execSync('npm run build', { stdio: 'inherit' });
-  const server = spawn('npx', ['vite', 'preview', '--port', '4180', '--strictPort', '--host', '127.0.0.1'], { stdio: 'ignore' });
+  // The bench drives the engine's test hooks (benchmark*, window.__tabTrainer): only the test build has them.
+  if (!existsSync('dist-test/index.html')) execSync('npm run build:test', { stdio: 'inherit' });
+  const server = spawn('npx', ['vite', 'preview', '--outDir', 'dist-test', '--port', '4180', '--strictPort', '--host', '127.0.0.1'], { stdio: 'ignore' });
   const url = 'http://127.0.0.1:4180/';
   for (let i = 0; i < 100; i++) {
     try {

@@ -96,7 +96,7 @@ export class RunControl {
     this.confirmingFresh = false;
     const old = this.notebook.runId;
     try {
-      await this.#engine.deleteRun(old);
+      await this.#engine.deleteRun(old, this.notebook.data.csv ? [this.notebook.data.csv.fileId] : []); // frees data files only it used
     } catch (e) {
       console.error(`Deleting the checkpoints of run ${old} failed; they stay in storage:`, e);
     }

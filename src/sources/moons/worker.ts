@@ -5,7 +5,7 @@
  */
 import { splitSamples, type DatasetMeta } from '../../engine/data/dataset';
 import type { SourceLoader } from '../worker-contract';
-import { checkSettings } from '../synthetic/worker';
+import { checkGenerated } from '../generated';
 
 /** Centre and scale of the two moons' bounding box [-1, 2] × [-0.5, 1]. */
 const CENTRE = [0.5, 0.25];
@@ -13,7 +13,7 @@ const SCALE = 1 / 1.5;
 
 export const loaders: Record<string, SourceLoader> = {
   moons(cfg, { rng }) {
-    checkSettings(cfg.samples, cfg.noise);
+    checkGenerated(cfg.samples, cfg.noise);
     const n = cfg.samples;
     const x = new Float32Array(n * 2);
     const y = new Float32Array(n);

@@ -1,10 +1,6 @@
 /** The seeded synthetic sets (in the spirit of TensorFlow Playground): their definitions and limits. */
-import type { Source, SourceSetting } from '../contract';
-
-/** Bounds on `samples` for generated sets: enough to train on, small enough to stay instant. */
-export const SAMPLES: SourceSetting = { key: 'samples', label: 'Samples', min: 10, max: 100_000, step: 10, integer: true };
-/** Noise beyond 10 swamps every set; it is almost certainly a typo. */
-export const NOISE: SourceSetting = { key: 'noise', label: 'Noise', min: 0, max: 10, step: 0.05 };
+import type { Source } from '../contract';
+import { NOISE, SAMPLES } from '../generated';
 
 const synthetic = (id: string, label: string, task: Source['task']): Source => ({ id, label, task, settings: [SAMPLES, NOISE] });
 

@@ -3,12 +3,10 @@
  * [-1, 1]²; `noise` is the standard deviation of Gaussian noise added to each coordinate (or to the
  * target, for sine). Classes are balanced: sample i belongs to class i mod k.
  */
-import { DatasetError } from '../../shared/errors';
 import type { Rng } from '../../shared/rng';
 import { splitSamples, type DatasetMeta, type Samples } from '../../engine/data/dataset';
-import { settingProblem } from '../contract';
+import { checkGenerated } from '../generated';
 import type { SourceLoader } from '../worker-contract';
-import { NOISE, SAMPLES } from './index';
 
 export type SyntheticId = 'spiral' | 'circles' | 'xor' | 'gaussian' | 'sine';
 
@@ -31,7 +29,7 @@ const GAUSSIAN_SPREAD = 0.15; // each cluster's own std before noise
  * @param noise Gaussian noise std, within NOISE's limits
  */
 export function generateSynthetic(id: SyntheticId, samples: number, noise: number, rng: Rng): { samples: Samples; meta: DatasetMeta } {
-  checkSettings(samples, noise);
+  checkGenerated(samples, noise);
   switch (id) {
     case 'spiral':
       return points2d(samples, SPIRAL_ARMS, ['arm 1', 'arm 2', 'arm 3'], (i, c) => spiralPoint(i, c, samples, rng), noise, rng);
@@ -125,11 +123,6 @@ function sine(n: number, noise: number, rng: Rng): { samples: Samples; meta: Dat
   return { samples: { x, y, rowSize: 1 }, meta };
 }
 
-/** Throws DatasetError unless samples and noise are within the limits the Data cell shows. */
-export function checkSettings(samples: number, noise: number): void {
-  const problem = settingProblem(SAMPLES, samples) ?? settingProblem(NOISE, noise);
-  if (problem) throw new DatasetError(problem);
-}
 
 const generated = (id: SyntheticId): SourceLoader => (cfg, { rng }) => {
   const { samples, meta } = generateSynthetic(id, cfg.samples, cfg.noise, rng);
