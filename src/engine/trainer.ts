@@ -20,29 +20,12 @@ import { permutation, Rng, type RngState } from '../shared/rng';
 import { learningRateAt } from './schedule';
 import { lossOf, validate, type Validation } from './evaluate';
 import { divergedError, readLosses, yieldToEventLoop } from './loop';
+import { progressEvent, snapshotOf, stateOf, type TrainerState } from './trainer-state';
+export type { TrainerState } from './trainer-state';
 
 /** Read losses back at least this often, so progress is live and the GPU queue stays short. */
 const FLUSH_EVERY_STEPS = 16;
 const FLUSH_EVERY_MS = 250;
-
-/** Everything about a run that is not a tensor, between two steps. */
-export interface TrainerState {
-  /** Completed epochs. */
-  epoch: number;
-  /** Global step: batches trained since the run began. */
-  step: number;
-  /** Next batch within the current epoch (0 = the epoch has not started; its order is drawn then). */
-  batchInEpoch: number;
-  /** The current epoch's shuffle order, or null before its first batch. */
-  order: Int32Array | null;
-  rng: RngState;
-  /** Training loss of every step, in order. */
-  stepLosses: number[];
-  history: EpochMetrics[];
-  best: { valLoss: number; epoch: number } | null;
-  /** Wall time spent training (pauses excluded), in ms. */
-  trainTimeMs: number;
-}
 
 export interface TrainerHooks {
   onProgress: (e: ProgressEvent) => void;
@@ -243,25 +226,7 @@ export class Trainer {
   }
 
   #progress(losses: number[], started: { step: number; trainTimeMs: number }, epochMetrics?: EpochMetrics): ProgressEvent {
-    const s = this.state;
-    const elapsedSec = (s.trainTimeMs - started.trainTimeMs) / 1000;
-    const steps = s.step - started.step;
-    const stepsPerSec = elapsedSec > 0 ? steps / elapsedSec : 0;
-    const lr = learningRateAt(Math.max(0, s.step - 1), this.config.train.learningRate, this.config.train.schedule, this.stepsPerEpoch, this.scheduleSteps);
-    return {
-      type: 'progress',
-      epoch: s.epoch,
-      epochs: this.config.train.epochs,
-      step: s.step,
-      stepsPerEpoch: this.stepsPerEpoch,
-      losses,
-      samplesPerSec: stepsPerSec * Math.min(this.config.train.batchSize, this.data.trainSize),
-      etaSec: stepsPerSec > 0 ? (this.totalSteps - s.step) / stepsPerSec : NaN,
-      learningRate: lr,
-      epochMetrics,
-      state: this.runState,
-      numTensors: tf.memory().numTensors,
-    };
+    return progressEvent(this, losses, started, epochMetrics);
   }
 
   /** Params, buffers, then optimizer slots as `<param name>.<slot>`: the checkpoint's tensor order. */
@@ -277,19 +242,7 @@ export class Trainer {
    */
   async snapshot(): Promise<{ trainer: TrainerSnapshot; tensors: TensorEntry[] }> {
     if (this.runState === 'training') await this.drain();
-    const s = this.state;
-    const trainer: TrainerSnapshot = {
-      epoch: s.epoch,
-      step: s.step,
-      batchInEpoch: s.batchInEpoch,
-      order: s.order ? s.order.slice() : null,
-      rng: [...s.rng],
-      stepLosses: Float32Array.from(s.stepLosses),
-      history: s.history.map((h) => ({ ...h })),
-      best: s.best ? { ...s.best } : null,
-      trainTimeMs: s.trainTimeMs,
-      optimizerStep: this.opt.step,
-    };
+    const trainer = snapshotOf(this.state, this.opt.step);
     const tensors = (await readVariables(this.namedState())).map((t) => ({ ...t, dtype: 'float32' as const }));
     return { trainer, tensors };
   }
@@ -305,17 +258,7 @@ export class Trainer {
     this.#assign(this.namedState(), snap.tensors);
     this.#rng = rng;
     this.opt.step = t.optimizerStep;
-    this.state = {
-      epoch: t.epoch,
-      step: t.step,
-      batchInEpoch: t.batchInEpoch,
-      order: t.order ? t.order.slice() : null,
-      rng: this.#rng.state(),
-      stepLosses: Array.from(t.stepLosses),
-      history: t.history.map((h) => ({ ...h })),
-      best: t.best ? { ...t.best } : null,
-      trainTimeMs: t.trainTimeMs,
-    };
+    this.state = stateOf(t, this.#rng.state());
   }
 
   /**
