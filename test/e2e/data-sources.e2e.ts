@@ -7,7 +7,8 @@
 import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { runScript, torchPythons } from '../python/torch-versions';
 
 const trainCell = (page: Page) => page.getByRole('region', { name: 'Train', exact: true });
 const progress = (page: Page) => page.getByRole('progressbar', { name: 'Training progress' });
@@ -95,6 +96,18 @@ test('an uploaded CSV is stored once and referenced by id; a bundle carries it t
   const [download] = await Promise.all([page.waitForEvent('download'), trainCell(page).getByRole('button', { name: 'Download checkpoint' }).click()]);
   const bundlePath = join(dir, download.suggestedFilename());
   await download.saveAs(bundlePath);
+  // PyTorch reads it (weights_only=True on torch 2.x) and finds the file, its id its SHA-256.
+  for (const torch of torchPythons()) {
+    const got = JSON.parse(runScript(torch, dirname(bundlePath), 'test/python/check_download.py', ['data-files', basename(bundlePath)]));
+    expect(got, torch.label).toMatchObject({
+      format_version: 2,
+      about: { family: 'stack', task: 'classification', input_dtype: 'float32', steps_per_epoch: 2 },
+      input_shape: [2],
+      num_outputs: 2,
+      data_files: { [file.id]: { name: 'parity.csv', size: csvBytes.length, dtype: 'torch.uint8' } },
+      csv: { fileName: 'parity.csv', fileId: file.id, labelColumn: 'label' },
+    });
+  }
   const other = await (await browser.newContext()).newPage();
   await other.goto('/?backend=cpu');
   await expect(other.getByText('Total parameters: 371')).toBeVisible();

@@ -13,6 +13,8 @@ Usage: python3 check_download.py MODE PATH [OUT]   (torch 1.13 on the host, or 2
                     PREFIX_state_dict.pt (torch.save(model.state_dict())), PREFIX_training.pt (a
                     training dict after 5 Adam steps) and PREFIX.safetensors (safetensors.torch.save_file)
   resave PATH OUT   loads our bundle as users do and saves it again with torch.save, unchanged
+  data-files PATH   our format-2 bundle: its `about` and the data files it carries, each file's
+                    name, size and SHA-256 (which must be its id)
 Prints one JSON object with "torch": its version (with --batch, "results": one object per action);
 exits 1 with {"error": ...} when a check fails.
 Every .pt is loaded as users load it: torch 2.x with torch.load(f, weights_only=True); torch 1.13,
@@ -56,6 +58,20 @@ def check_bundle(path):
     out = model(torch.tensor([[0.5, -0.25]]))
     return {"keys": sorted(ckpt), "epoch": ckpt["epoch"], "global_step": ckpt["global_step"],
             "state_dict": sorted(ckpt["model_state_dict"]), "output_shape": list(out.shape)}
+
+
+def check_data_files(path):
+    import hashlib
+    ckpt = safe_load(path)
+    files = {}
+    for file_id, f in ckpt["data_files"].items():
+        raw = bytes(f["bytes"].tolist())
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != file_id:
+            raise ValueError(f"data file {f['name']} has SHA-256 {digest}, not its id {file_id}")
+        files[file_id] = {"name": f["name"], "size": len(raw), "dtype": str(f["bytes"].dtype)}
+    return {"format_version": ckpt["format_version"], "about": ckpt["about"], "input_shape": ckpt["input_shape"],
+            "num_outputs": ckpt["num_outputs"], "data_files": files, "csv": ckpt["config"]["data"]["csv"]}
 
 
 def check_weights(path):
@@ -162,6 +178,7 @@ def action(mode, path, out=None):
         "make-big": lambda: make(path, 16, {"big.weight": torch.ones(25_000_000)}),
         "make-uploads": lambda: make_uploads(path),
         "resave": lambda: resave(path, out),
+        "data-files": lambda: check_data_files(path),
     }
     return actions[mode]()
 
