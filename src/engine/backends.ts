@@ -10,11 +10,17 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { BackendChoice, BackendName } from '../shared/config';
 import type { BackendInfo, BackendMeasurement } from '../shared/engine-api';
 import { WebGpuUnavailableError } from '../shared/errors';
+import { registerWasmConv2dBackpropFilter } from './kernels/conv2d-backprop-filter';
+import { registerWasmTrainingKernels } from './kernels/wasm-conv-grads';
 
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 // The wasm binaries are copied to <base>/tfjs-wasm/ by scripts/build-digits.mjs.
 setWasmPaths(new URL(`${import.meta.env.BASE_URL}tfjs-wasm/`, self.location.origin).href);
+// tfjs-backend-wasm 4.22 lacks the filter gradient of conv2d (ours lets CNNs train on WASM) and runs
+// the input and max-pool gradients as one-thread C loops (ours use XNNPACK's conv, or one JS pass).
+registerWasmConv2dBackpropFilter();
+registerWasmTrainingKernels();
 
 let adapterDescription: string | undefined;
 
