@@ -12,6 +12,7 @@ import type { BackendInfo, BackendMeasurement } from '../shared/engine-api';
 import { WebGpuUnavailableError } from '../shared/errors';
 import { registerWasmConv2dBackpropFilter } from './kernels/conv2d-backprop-filter';
 import { registerWasmTrainingKernels } from './kernels/wasm-conv-grads';
+import { startWasmOnAllCores, wasmThreads } from './wasm-threads';
 
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -36,7 +37,7 @@ export async function activateBackend(name: BackendName): Promise<string | null>
   if (tf.getBackend() === name) return null;
   let ok: boolean;
   try {
-    ok = await tf.setBackend(name);
+    ok = await (name === 'wasm' ? startWasmOnAllCores(() => tf.setBackend(name)) : tf.setBackend(name));
     await tf.ready();
   } catch (e) {
     return `could not start: ${(e as Error).message}`;
@@ -60,7 +61,7 @@ export async function chooseBackend(choice: BackendChoice, needed: string[], mea
       if (choice === 'webgpu') throw new WebGpuUnavailableError(`WebGPU was requested but ${why}. Pick another backend (auto, webgl, wasm or cpu).`);
       throw new Error(`Backend ${choice} was requested but ${why}. Pick another backend or auto.`);
     }
-    return { name: choice, reason: 'forced', measurements: [], adapter: choice === 'webgpu' ? adapterDescription : undefined };
+    return { name: choice, reason: 'forced', measurements: [], adapter: choice === 'webgpu' ? adapterDescription : undefined, wasmThreads: threadsOf(choice) };
   }
   const measurements: BackendMeasurement[] = [];
   for (const name of BACKENDS) {
@@ -85,8 +86,13 @@ export async function chooseBackend(choice: BackendChoice, needed: string[], mea
     reason: timed.length === 1 ? 'only' : 'fastest',
     measurements,
     adapter: best.backend === 'webgpu' ? adapterDescription : undefined,
+    wasmThreads: threadsOf(best.backend),
     notice: noGpu ? `WebGPU is not available (${noGpu.skipped}); using ${best.backend}.` : undefined,
   };
+}
+
+function threadsOf(name: BackendName): BackendInfo['wasmThreads'] {
+  return name === 'wasm' ? wasmThreads() : undefined;
 }
 
 function kernelReason(name: BackendName, needed: string[]): string | null {

@@ -23,6 +23,8 @@ export interface BackendInfo {
   adapter?: string;
   /** Shown as a notice, e.g. "No WebGPU adapter in this browser; using wasm." */
   notice?: string;
+  /** When WASM runs: its threads, and why there is only one when the page keeps it to one. */
+  wasmThreads?: { count: number; why?: string };
 }
 
 export interface DatasetInfo {
