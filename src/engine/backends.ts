@@ -2,7 +2,8 @@
  * Which tfjs backend runs. `auto` does not blindly prefer WebGPU: on a machine without a GPU,
  * WebGPU is SwiftShader emulation and the slowest of all (measured here for MLP 784-128-10 at
  * batch 64: webgpu ~240 samples/s, webgl ~1,950, wasm ~5,460, cpu ~690). So auto times a few
- * steps of the actual model on every usable backend and picks the fastest.
+ * steps of the actual model on every usable backend, picks the fastest, and remembers it for the
+ * same model shape, batch size, browser and adapter (backend-memory.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
@@ -13,6 +14,7 @@ import { WebGpuUnavailableError } from '../shared/errors';
 import { registerWasmConv2dBackpropFilter } from './kernels/conv2d-backprop-filter';
 import { registerWasmTrainingKernels } from './kernels/wasm-conv-grads';
 import { startWasmOnAllCores, wasmThreads } from './wasm-threads';
+import { recallChoice, rememberChoice } from './backend-memory';
 
 export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
@@ -51,10 +53,27 @@ export function missingKernels(name: BackendName, needed: string[]): string[] {
 }
 
 /**
- * Picks the backend for a run. `measure` times the actual model on the active backend and
- * returns samples/s (or throws if the model cannot train there).
+ * The order auto times backends in: WASM first, a quick and steady baseline (fastest on machines
+ * without a GPU), so the backends that are clearly slower give up after a step or two.
  */
-export async function chooseBackend(choice: BackendChoice, needed: string[], measure: () => Promise<number>): Promise<BackendInfo> {
+const MEASURE_ORDER: readonly BackendName[] = ['wasm', 'webgpu', 'webgl', 'cpu'];
+
+export interface AutoOptions {
+  /** This situation's key in the backend memory (backend-memory.ts); absent: nothing is remembered. */
+  memoryKey?: string;
+  /** Told, before each backend is timed, which one and what was measured so far. */
+  onMeasuring?: (info: BackendInfo) => void;
+}
+
+/** Samples/s of the actual model on the active backend, giving up once under `fastestSoFar`. */
+export type Measure = (fastestSoFar: number) => Promise<{ samplesPerSec: number; stoppedEarly: boolean }>;
+
+/**
+ * Picks the backend for a run. Auto starts at once on a remembered choice for this situation;
+ * otherwise it times every usable backend with `measure` (which throws if the model cannot train
+ * there), picks the fastest and remembers it.
+ */
+export async function chooseBackend(choice: BackendChoice, needed: string[], measure: Measure, options: AutoOptions = {}): Promise<BackendInfo> {
   if (choice !== 'auto') {
     const why = (await activateBackend(choice)) ?? kernelReason(choice, needed);
     if (why) {
@@ -63,15 +82,24 @@ export async function chooseBackend(choice: BackendChoice, needed: string[], mea
     }
     return { name: choice, reason: 'forced', measurements: [], adapter: choice === 'webgpu' ? adapterDescription : undefined, wasmThreads: threadsOf(choice) };
   }
+  const { memoryKey, onMeasuring } = options;
+  const remembered = memoryKey ? await recallChoice(memoryKey) : null;
+  if (remembered && !((await activateBackend(remembered.backend)) ?? kernelReason(remembered.backend, needed))) {
+    const { backend: name, measurements, measuredAt } = remembered;
+    return { name, reason: 'remembered', measurements, measuredAt, adapter: name === 'webgpu' ? adapterDescription : undefined, wasmThreads: threadsOf(name) };
+  }
   const measurements: BackendMeasurement[] = [];
-  for (const name of BACKENDS) {
+  for (const [index, name] of MEASURE_ORDER.entries()) {
     const why = (await activateBackend(name)) ?? kernelReason(name, needed);
     if (why) {
       measurements.push({ backend: name, skipped: why });
       continue;
     }
+    onMeasuring?.({ name, reason: 'measuring', measurements: [...measurements], measuring: { index: index + 1, count: MEASURE_ORDER.length } });
+    const fastest = Math.max(0, ...measurements.map((m) => m.samplesPerSec ?? 0));
     try {
-      measurements.push({ backend: name, samplesPerSec: await measure() });
+      const { samplesPerSec, stoppedEarly } = await measure(fastest);
+      measurements.push({ backend: name, samplesPerSec, stoppedEarly: stoppedEarly || undefined });
     } catch (e) {
       measurements.push({ backend: name, skipped: `failed while timing: ${(e as Error).message}` });
     }
@@ -80,11 +108,14 @@ export async function chooseBackend(choice: BackendChoice, needed: string[], mea
   if (timed.length === 0) throw new Error('No tfjs backend can train this model here. Try a simpler model.');
   const best = timed.reduce((a, b) => (b.samplesPerSec! > a.samplesPerSec! ? b : a));
   await activateBackend(best.backend);
+  const measuredAt = Date.now();
+  if (memoryKey) await rememberChoice(memoryKey, { backend: best.backend, measurements, measuredAt });
   const noGpu = measurements.find((m) => m.backend === 'webgpu' && m.skipped);
   return {
     name: best.backend,
     reason: timed.length === 1 ? 'only' : 'fastest',
     measurements,
+    measuredAt,
     adapter: best.backend === 'webgpu' ? adapterDescription : undefined,
     wasmThreads: threadsOf(best.backend),
     notice: noGpu ? `WebGPU is not available (${noGpu.skipped}); using ${best.backend}.` : undefined,

@@ -11,6 +11,7 @@ import { withHead } from '../shared/model-spec';
 import { acquireRunLock, waitForRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
 import { Autosaver, buildRecord } from './autosave';
 import { chooseBackend } from './backends';
+import { choiceKey } from './backend-memory';
 import { lossBehindFailure, lostError, watchDevice } from './device-loss';
 import type { Dataset } from './data';
 import { requiredKernels } from './model';
@@ -57,14 +58,18 @@ export class Session {
       const weights = options.weightsFrom ? await loadWeightsFrom(options.weightsFrom, uploaded) : null;
       const config = resume ? resumedConfig(resume.record.config, requested, options.extraEpochs) : requested;
       const data = await loadData(config);
-      this.backend = await chooseBackend(config.train.backend, requiredKernels(withHead(config.model, data.outputs)), async () => {
+      const spec = withHead(config.model, data.outputs);
+      const situation = { shape: { layers: spec, input: data.inputShape }, batchSize: config.train.batchSize };
+      const memoryKey = config.train.backend === 'auto' ? await choiceKey(situation) : undefined;
+      const measure = async (fastestSoFar: number) => {
         const probe = new Trainer(config, data);
         try {
-          return await probe.measure();
+          return await probe.measure(fastestSoFar);
         } finally {
           probe.dispose();
         }
-      });
+      };
+      this.backend = await chooseBackend(config.train.backend, requiredKernels(spec), measure, { memoryKey, onMeasuring: cb.onBackend });
       cb.onBackend(this.backend);
       const trainer = new Trainer(config, data);
       this.trainer = trainer;

@@ -12,6 +12,7 @@ import * as store from '../checkpoint';
 import { clear, createStore, setMany } from 'idb-keyval';
 import { loadDataset, previewOf, type Dataset } from './data';
 import { chooseBackend } from './backends';
+import { forgetLastChoice } from './backend-memory';
 import { bareLoopSamplesPerSec } from './bare-loop';
 import { Session } from './session';
 import { exportCheckpoint, importFile, pythonFor } from './files';
@@ -152,9 +153,12 @@ const api: Omit<EngineApi, keyof TestHooks> = {
   async backend() {
     return session?.backend ?? null;
   },
+  async forgetBackendChoice() {
+    return forgetLastChoice();
+  },
   async benchmarkBareLoop(config, backend, seconds) {
     const data = await dataset(config.data);
-    await chooseBackend(backend, [], async () => 0);
+    await chooseBackend(backend, [], async () => ({ samplesPerSec: 0, stoppedEarly: false }));
     return bareLoopSamplesPerSec(config, data, seconds);
   },
   benchmarkReadback: () => reportDeviceLoss(benchmarkReadback),
