@@ -135,7 +135,8 @@ export async function speedVsTorch(browser, isolatedUrl, distDir, seconds) {
 /** Press Train (the engine's train call) to the first progress event, with auto, on a first and a second visit. */
 export async function trainToFirstStep(browser, url) {
   const context = await browser.newContext();
-  console.log('\nTrain → first step with auto (digits, batch 64; a fresh profile, then a second visit in it)');
+  console.log('\nTrain → first step with auto (digits, batch 64; a fresh profile, then a second visit in it; Train pressed once the');
+  console.log('page has shown the dataset\'s preview, as the Data cell does at load, and 1 s after load)');
   try {
     for (const [label, model] of Object.entries(MODELS)) {
       const times = [];
@@ -143,6 +144,8 @@ export async function trainToFirstStep(browser, url) {
         const page = await openApp(context, url);
         const r = await page.evaluate(async (config) => {
           const { engine, proxy } = window.__tabTrainer;
+          await engine.previewData(config.data);
+          await new Promise((r) => setTimeout(r, 1000));
           const t0 = performance.now();
           let first = null;
           let info;

@@ -26,6 +26,7 @@ registerWasmConv2dBackpropFilter();
 registerWasmTrainingKernels();
 
 let adapterDescription: string | undefined;
+let adapterFallback = false;
 
 /** Switches tfjs to `name`; returns null on success or why it is not usable here. */
 export async function activateBackend(name: BackendName): Promise<string | null> {
@@ -35,6 +36,7 @@ export async function activateBackend(name: BackendName): Promise<string | null>
     const adapter = await gpu.requestAdapter();
     if (!adapter) return 'the browser gives no WebGPU adapter';
     adapterDescription = [adapter.info?.vendor, adapter.info?.architecture, adapter.info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+    adapterFallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || (adapter.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true;
   }
   if (tf.getBackend() === name) return null;
   let ok: boolean;
@@ -46,6 +48,17 @@ export async function activateBackend(name: BackendName): Promise<string | null>
   }
   return ok ? null : 'could not start in this browser';
 }
+
+/**
+ * Starts the WASM backend while the page is idle (a worker start): its threaded build spawns and
+ * loads 8 pthread workers, ~0.4 s on a busy 2-core machine, which would otherwise come after Train.
+ * Runs pick their backend as before; this only makes WASM ready sooner.
+ */
+export function prewarmWasm(): void {
+  warming = activateBackend('wasm').then((why) => why && console.warn(`WASM backend could not start early: ${why}`));
+}
+/** The early start, which every choice waits for: two tf.setBackend calls must never overlap. */
+let warming: Promise<unknown> = Promise.resolve();
 
 /** Kernels of `needed` that `name` lacks (tfjs-wasm 4.22 has no Conv2DBackpropFilter, say). */
 export function missingKernels(name: BackendName, needed: string[]): string[] {
@@ -74,6 +87,7 @@ export type Measure = (fastestSoFar: number) => Promise<{ samplesPerSec: number;
  * there), picks the fastest and remembers it.
  */
 export async function chooseBackend(choice: BackendChoice, needed: string[], measure: Measure, options: AutoOptions = {}): Promise<BackendInfo> {
+  await warming;
   if (choice !== 'auto') {
     const why = (await activateBackend(choice)) ?? kernelReason(choice, needed);
     if (why) {
@@ -93,6 +107,11 @@ export async function chooseBackend(choice: BackendChoice, needed: string[], mea
     const why = (await activateBackend(name)) ?? kernelReason(name, needed);
     if (why) {
       measurements.push({ backend: name, skipped: why });
+      continue;
+    }
+    const emulated = softwareRenderer(name);
+    if (emulated) {
+      measurements.push({ backend: name, skipped: `${emulated} emulates the GPU on the CPU, slower than WASM there (force ${name} to try it)` });
       continue;
     }
     onMeasuring?.({ name, reason: 'measuring', measurements: [...measurements], measuring: { index: index + 1, count: MEASURE_ORDER.length } });
@@ -120,6 +139,20 @@ export async function chooseBackend(choice: BackendChoice, needed: string[], mea
     wasmThreads: threadsOf(best.backend),
     notice: noGpu ? `WebGPU is not available (${noGpu.skipped}); using ${best.backend}.` : undefined,
   };
+}
+
+/**
+ * The software renderer behind the active GPU backend (SwiftShader, llvmpipe…), or null. Measured
+ * on a machine without a GPU, CNN small's first WebGPU step took 49 s of shader compilation and it
+ * trained at 1–5 samples/s, WebGL at 21, WASM at 400–480: timing them only costs the user a minute.
+ */
+function softwareRenderer(name: BackendName): string | null {
+  const looksSoftware = (s: string | undefined) => /swiftshader|llvmpipe|softpipe|software/i.exec(s ?? '')?.[0] ?? null;
+  if (name === 'webgpu') return adapterFallback ? 'a fallback adapter' : looksSoftware(adapterDescription);
+  if (name !== 'webgl') return null;
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } }).gpgpu?.gl;
+  const info = gl?.getExtension('WEBGL_debug_renderer_info');
+  return info ? looksSoftware(gl!.getParameter(info.UNMASKED_RENDERER_WEBGL) as string) : null;
 }
 
 function threadsOf(name: BackendName): BackendInfo['wasmThreads'] {

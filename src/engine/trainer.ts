@@ -168,13 +168,21 @@ export class Trainer {
    * Times training steps on the active backend, for choosing one: two warm-up steps (shader
    * compilation, JIT), then pairs of steps for `timeMs` (a tiny model's 30 steps take ~35 ms, too short
    * to tell wasm from cpu). Gives up early, with the rate so far, once it is
-   * clearly under `fastestSoFar` (samples/s of a backend timed before): the second warm-up step
-   * alone under a third of it, or after 100 ms under two thirds. Returns samples/s and whether it
+   * clearly under `fastestSoFar` (samples/s of a backend timed before): the first step (compile
+   * included) longer than 100 of its steps (10 off the GPU), the second step alone under a third of it, or after
+   * 100 ms under two thirds. Returns samples/s and whether it
    * stopped early. It trains this trainer's model, so use a throwaway one.
    */
   async measure(fastestSoFar = 0, timeMs = 300): Promise<{ samplesPerSec: number; stoppedEarly: boolean }> {
     const batch = Math.min(this.config.train.batchSize, this.data.trainSize);
+    const c0 = performance.now();
     await readLosses([this.#trainStep()]);
+    // The first step includes compiling: shaders on the GPU backends (seconds on a slow GPU), only
+    // JIT elsewhere. A hopeless one stops here: over 0.5 s and over 100 steps of the fastest backend
+    // timed so far on a GPU backend, 10 steps on the others.
+    const firstMs = performance.now() - c0;
+    const compiles = ['webgpu', 'webgl'].includes(tf.getBackend());
+    if (fastestSoFar > 0 && firstMs > Math.max(500, ((compiles ? 100 : 10) * batch * 1000) / fastestSoFar)) return { samplesPerSec: batch / (firstMs / 1000), stoppedEarly: true };
     const w0 = performance.now();
     await readLosses([this.#trainStep()]);
     const warmRate = batch / ((performance.now() - w0) / 1000);

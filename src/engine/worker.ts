@@ -11,7 +11,7 @@ import type { DecisionBoundary, EngineApi, EvalResult, RemoteRunEvent, TestHooks
 import * as store from '../checkpoint';
 import { clear, createStore, setMany } from 'idb-keyval';
 import { loadDataset, previewOf, type Dataset } from './data';
-import { chooseBackend } from './backends';
+import { chooseBackend, prewarmWasm } from './backends';
 import { forgetLastChoice } from './backend-memory';
 import { bareLoopSamplesPerSec } from './bare-loop';
 import { Session } from './session';
@@ -245,3 +245,4 @@ function extent2d(d: Dataset): [number, number, number, number] {
 // Hooks for the browser tests exist only in the test build (`vite build --mode test`): the
 // condition is a constant, so the production bundle drops them (test/README.md says how to check).
 Comlink.expose(import.meta.env.MODE === 'test' ? { ...api, ...testHooks(api) } : api);
+prewarmWasm();
