@@ -7,11 +7,13 @@
  *
  * Env: CHROMIUM_PATH (default /usr/bin/chromium), BENCH_SECONDS per measurement (default 6),
  * BENCH_URL to use an already running server instead of `vite preview`, BENCH_ONLY to run some
- * sections (comma-separated: speed, checkpoint, resume, overhead, bundle).
+ * sections (comma-separated: speed, checkpoint, resume, overhead, bundle, torch, first-step; the last two
+ * are in bench-torch.mjs).
  */
 import { spawn, execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { speedVsTorch, trainToFirstStep } from './bench-torch.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
@@ -105,6 +107,8 @@ async function main() {
     if (want('resume')) for (const backend of ['webgpu', 'wasm']) await resumeBench(page, server.url, backend);
     if (want('overhead')) await overheadBench(page, 'wasm');
     if (want('bundle')) await bundleBrowserBench(page);
+    if (want('torch')) await speedVsTorch(browser, server.url, 'dist', SECONDS);
+    if (want('first-step')) await trainToFirstStep(browser, server.url);
   } finally {
     await browser.close();
     server.stop();

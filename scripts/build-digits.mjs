@@ -5,7 +5,8 @@
  *    uint32 rows, uint32 cols, then count×rows×cols uint8 pixels (0..255), then count uint8 labels.
  *    Images are interleaved by class (0, 1, …, 9, 0, 1, …) so any prefix is roughly balanced.
  *    Skipped when the output is newer than the package.
- * 2. Copies @tensorflow/tfjs-backend-wasm's .wasm files to public/tfjs-wasm/ (setWasmPaths target).
+ * 2. Copies @tensorflow/tfjs-backend-wasm's .wasm files to public/tfjs-wasm/ (setWasmPaths target), and
+ *    the threaded build's Emscripten glue, which its pthread workers import (scripts/vite-wasm-threads.ts).
  *
  * Options: --out <dir> writes digits.bin there instead of public/data; --no-wasm skips step 2;
  * --force rebuilds even when up to date.
@@ -81,16 +82,18 @@ function copyWasm() {
   if (!existsSync(srcDir)) fail(`${srcDir} is missing. Run \`npm install\` first.`);
   const files = readdirSync(srcDir).filter((f) => f.endsWith('.wasm'));
   if (files.length === 0) fail(`no .wasm files in ${srcDir}`);
+  const glue = join(srcDir, '..', 'wasm-out', 'tfjs-backend-wasm-threaded-simd.js');
+  if (!existsSync(glue)) fail(`${glue} is missing: the threaded WASM build cannot start its workers without it.`);
   const dest = join(root, 'public', 'tfjs-wasm');
   mkdirSync(dest, { recursive: true });
-  for (const f of files) {
-    const from = join(srcDir, f);
+  for (const from of [...files.map((f) => join(srcDir, f)), glue]) {
+    const f = from.split(/[\\/]/).pop();
     const to = join(dest, f);
     if (force || !existsSync(to) || statSync(to).mtimeMs < statSync(from).mtimeMs || statSync(to).size !== statSync(from).size) {
       copyFileSync(from, to);
     }
   }
-  console.log(`build-digits: ${files.length} .wasm files in ${dest}`);
+  console.log(`build-digits: ${files.length} .wasm files and the threaded glue in ${dest}`);
 }
 
 buildDigits();

@@ -10,6 +10,7 @@ import { CheckpointNotFoundError, RunLockedError } from '../shared/errors';
 import { acquireRunLock, waitForRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
 import { Autosaver, buildRecord } from './autosave';
 import { chooseBackend } from './backends';
+import { choiceKey } from './backend-memory';
 import { lossBehindFailure, lostError, watchDevice } from './device-loss';
 import { ioOf, type Dataset } from './data';
 import { familyWorker } from '../families/worker-registry';
@@ -56,14 +57,18 @@ export class Session {
       const weights = options.weightsFrom ? await loadWeightsFrom(options.weightsFrom, uploaded) : null;
       const config = resume ? resumedConfig(resume.record.config, requested, options.extraEpochs) : requested;
       const data = await loadData(config);
-      this.backend = await chooseBackend(config.train.backend, familyWorker(config.model).requiredKernels(config.model, ioOf(data)), async () => {
+      const io = ioOf(data);
+      const situation = { shape: { family: config.model.family ?? 'stack', model: config.model, io }, batchSize: config.train.batchSize };
+      const memoryKey = config.train.backend === 'auto' ? await choiceKey(situation) : undefined;
+      const measure = async (fastestSoFar: number) => {
         const probe = new Trainer(config, data);
         try {
-          return await probe.measure();
+          return await probe.measure(fastestSoFar);
         } finally {
           probe.dispose();
         }
-      });
+      };
+      this.backend = await chooseBackend(config.train.backend, familyWorker(config.model).requiredKernels(config.model, io), measure, { memoryKey, onMeasuring: cb.onBackend });
       cb.onBackend(this.backend);
       const trainer = new Trainer(config, data);
       this.trainer = trainer;

@@ -39,7 +39,7 @@ export function testHooks(api: { evaluate(): Promise<EvalResult> }, ctx: HookCon
     /** samples/s of a bare tfjs loop (tf.layers + tf.train.adam) with the same model and data on `backend`. */
     async benchmarkBareLoop(config: RunConfig, backend: BackendName, seconds: number): Promise<number> {
       const data = await ctx.dataset(config.data);
-      await chooseBackend(backend, [], async () => 0);
+      await chooseBackend(backend, [], async () => ({ samplesPerSec: 0, stoppedEarly: false }));
       return bareLoopSamplesPerSec(config, data, seconds);
     },
     /** ms to read the current run's tensors back, without building a checkpoint. */

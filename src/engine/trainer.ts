@@ -152,27 +152,39 @@ export class Trainer {
   }
 
   /**
-   * Times training steps on the active backend, for choosing one: `warmupSteps` first (shader
-   * compilation, JIT), then steps until both `minSteps` and `minMs` are reached (a tiny model's 30
-   * steps take ~35 ms, too short to tell wasm from cpu), but no longer than `budgetMs`.
-   * Returns samples/s. It trains this trainer's model, so use a throwaway one.
+   * Times training steps on the active backend, for choosing one: two warm-up steps (shader
+   * compilation, JIT), then pairs of steps for `timeMs` (a tiny model's 30 steps take ~35 ms, too short
+   * to tell wasm from cpu). Gives up early, with the rate so far, once it is
+   * clearly under `fastestSoFar` (samples/s of a backend timed before): the first step (compile
+   * included) longer than 100 of its steps (10 off the GPU), the second step alone under a third of it, or after
+   * 100 ms under two thirds. Returns samples/s and whether it
+   * stopped early. It trains this trainer's model, so use a throwaway one.
    */
-  async measure(warmupSteps = 5, minSteps = 10, minMs = 400, budgetMs = 1500): Promise<number> {
-    await readLosses(Array.from({ length: warmupSteps }, () => this.#trainStep()));
+  async measure(fastestSoFar = 0, timeMs = 300): Promise<{ samplesPerSec: number; stoppedEarly: boolean }> {
+    const batch = Math.min(this.config.train.batchSize, this.data.trainSize);
+    const c0 = performance.now();
+    await readLosses([this.#trainStep()]);
+    // The first step includes compiling: shaders on the GPU backends (seconds on a slow GPU), only
+    // JIT elsewhere. A hopeless one stops here: over 0.5 s and over 100 steps of the fastest backend
+    // timed so far on a GPU backend, 10 steps on the others.
+    const firstMs = performance.now() - c0;
+    const compiles = ['webgpu', 'webgl'].includes(tf.getBackend());
+    if (fastestSoFar > 0 && firstMs > Math.max(500, ((compiles ? 100 : 10) * batch * 1000) / fastestSoFar)) return { samplesPerSec: batch / (firstMs / 1000), stoppedEarly: true };
+    const w0 = performance.now();
+    await readLosses([this.#trainStep()]);
+    const warmRate = batch / ((performance.now() - w0) / 1000);
+    if (warmRate < fastestSoFar / 3) return { samplesPerSec: warmRate, stoppedEarly: true };
     const t0 = performance.now();
     let steps = 0;
-    let pending: tf.Tensor[] = [];
     const elapsed = () => performance.now() - t0;
-    while ((steps < minSteps || elapsed() < minMs) && elapsed() < budgetMs) {
-      pending.push(this.#trainStep());
-      steps++;
-      if (pending.length >= 4) {
-        await readLosses(pending);
-        pending = [];
-      }
+    const rate = () => (steps * batch) / (elapsed() / 1000);
+    while (elapsed() < timeMs) {
+      const pending = [this.#trainStep(), this.#trainStep()];
+      steps += 2;
+      await readLosses(pending);
+      if (elapsed() > 100 && rate() < (fastestSoFar * 2) / 3) return { samplesPerSec: rate(), stoppedEarly: true };
     }
-    await readLosses(pending);
-    return (steps * Math.min(this.config.train.batchSize, this.data.trainSize)) / (elapsed() / 1000);
+    return { samplesPerSec: rate(), stoppedEarly: false };
   }
 
   /** One optimizer step on the next batch; returns the (kept) loss scalar. */

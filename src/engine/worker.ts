@@ -27,6 +27,8 @@ import { DatasetError } from '../shared/errors';
 import * as store from '../checkpoint';
 import { pytorchCode } from '../bundle';
 import { loadDataset, previewOf, type Dataset } from './data';
+import { prewarmWasm } from './backends';
+import { forgetLastChoice } from './backend-memory';
 import { Session } from './session';
 import { exportCheckpoint, importFile } from './files';
 import type { Trainer } from './trainer';
@@ -231,6 +233,10 @@ const api = {
   async backend() {
     return session?.backend ?? null;
   },
+  /** "Measure again": forgets auto's remembered choice for the last run's shape, so the next run times every backend. */
+  async forgetBackendChoice(): Promise<boolean> {
+    return forgetLastChoice();
+  },
 };
 
 async function evaluate(): Promise<EvalResult> {
@@ -294,3 +300,4 @@ export type TestEngineApi = EngineApi & ReturnType<typeof testHooks>;
 // Hooks for the browser tests and the bench exist only in the test build (`vite build --mode
 // test`): the condition is a constant, so the production bundle drops them (scripts/check-no-test-hooks.mjs).
 Comlink.expose(import.meta.env.MODE === 'test' ? { ...api, ...testHooks(api, { current, session: () => session, dataset }) } : api);
+prewarmWasm();

@@ -13,17 +13,29 @@ export interface BackendMeasurement {
   samplesPerSec?: number;
   /** Why the backend was not timed (not available, lacks a kernel the model needs…). */
   skipped?: string;
+  /** Timing stopped after a step or two: clearly slower than one timed before. */
+  stoppedEarly?: boolean;
 }
 
 export interface BackendInfo {
   name: BackendName;
-  /** forced: the user picked it; fastest: auto measured; only: auto found one usable backend. */
-  reason: 'forced' | 'fastest' | 'only';
+  /**
+   * forced: the user picked it; fastest: auto measured; only: auto found one usable backend;
+   * remembered: auto's earlier measurements for this model shape, batch size, browser and adapter;
+   * measuring: auto is timing `name` now (an interim report; the final one follows).
+   */
+  reason: 'forced' | 'fastest' | 'only' | 'remembered' | 'measuring';
   measurements: BackendMeasurement[];
   /** Adapter description when WebGPU runs, e.g. "SwiftShader". */
   adapter?: string;
   /** Shown as a notice, e.g. "No WebGPU adapter in this browser; using wasm." */
   notice?: string;
+  /** While measuring: the place of `name` in the order auto times backends in. */
+  measuring?: { index: number; count: number };
+  /** When auto's measurements were taken (Date.now()). */
+  measuredAt?: number;
+  /** When WASM runs: its threads, and why there is only one when the page keeps it to one. */
+  wasmThreads?: { count: number; why?: string };
 }
 
 export interface DatasetInfo {

@@ -40,6 +40,8 @@ export class Run {
   history = $state.raw<EpochMetrics[]>([]);
   backend = $state.raw<BackendInfo | null>(null);
   error = $state.raw<UiError | null>(null);
+  /** "Measure again" was pressed: the next auto run times every backend. */
+  choiceForgotten = $state(false);
   /** Whether the dataset of this run is a regression (chooses accuracy vs MSE wording). */
   regression = $state(false);
 
@@ -63,6 +65,7 @@ export class Run {
     if (options?.resumeFrom) this.error = null;
     else this.#reset(config.train.epochs, regression);
     this.state = config.train.backend === 'auto' ? 'measuring' : 'training';
+    this.choiceForgotten = false;
     const crash = workerCrash();
     try {
       const summary = await Promise.race([
@@ -123,6 +126,16 @@ export class Run {
   /** Progress of this run trained in another tab: same charts, no evaluation here. */
   showRemote(e: ProgressEvent): void {
     this.#onProgress(e, false);
+  }
+
+  /** Forgets auto's remembered backend for this situation, so the next Train measures again. */
+  async measureAgain(): Promise<void> {
+    try {
+      this.choiceForgotten = await this.#engine.forgetBackendChoice();
+    } catch (e) {
+      console.error('Could not forget the remembered backend choice:', e);
+      this.error = describeError(e);
+    }
   }
 
   async pause(): Promise<void> {

@@ -33,3 +33,22 @@ test('trains an MLP on digits with wasm and predicts a drawn digit', async ({ pa
   await page.getByRole('button', { name: 'Clear' }).click();
   await expect(prediction).toBeHidden();
 });
+
+test('trains CNN small on digits with wasm (its conv filter gradient is ours)', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Digits (MNIST)' });
+  await page.getByLabel('Preset', { exact: true }).selectOption('CNN small');
+  await page.getByLabel('Epochs', { exact: true }).fill('1');
+  await page.getByLabel('Learning rate', { exact: true }).fill('0.002');
+  await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.getByText('Backend: wasm')).toBeVisible();
+  const progress = page.getByRole('progressbar', { name: 'Training progress' });
+  await expect(progress).toHaveAttribute('aria-valuenow', '1', { timeout: 150_000 });
+  // One epoch of a CNN that learns: far above chance (10%).
+  const accuracy = page.getByText(/Validation accuracy: [\d.]+%/);
+  await expect(accuracy).toBeVisible();
+  const percent = Number(/([\d.]+)%/.exec((await accuracy.textContent()) ?? '')?.[1]);
+  console.log(`CNN small on wasm, 1 epoch: ${percent}% (${await page.getByText(/samples\/s/).first().textContent()})`);
+  expect(percent).toBeGreaterThan(70);
+});
