@@ -1,8 +1,24 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    // Offline: one service worker precaches the app, its workers, the tfjs .wasm binaries and
+    // data/digits.bin. 'prompt': a new version waits for the user's Reload (src/ui/UpdatePrompt.svelte).
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: false, // public/manifest.webmanifest is committed and linked from index.html
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm,bin}'],
+        maximumFileSizeToCacheInBytes: 16 * 1024 * 1024, // digits.bin is 7.9 MB, the worker chunk 2.4 MB
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   test: {
