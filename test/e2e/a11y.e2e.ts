@@ -44,7 +44,7 @@ test('axe-core finds no serious or critical violations in any cell: idle, traini
   await expectNoSeriousViolations(page, 'stopped');
 });
 
-test('axe-core: a finished run, and Digits with its drawing pad', async ({ page }) => {
+test('axe-core: a finished run, and Digits with its drawing pad', async ({ page, browser }) => {
   await setUpSpiral(page, 2);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByText(/^Finished/)).toBeVisible();
@@ -54,6 +54,9 @@ test('axe-core: a finished run, and Digits with its drawing pad', async ({ page 
   await openFold(page, PYTORCH_CODE);
   await expectNoSeriousViolations(page, 'finished (Spiral)');
 
+  // Digits in a fresh context: here Train would ask to replace the finished Spiral run.
+  const context = await browser.newContext();
+  page = await context.newPage();
   await page.goto('/?backend=wasm');
   await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Digits (MNIST)' });
   await page.getByLabel('Preset', { exact: true }).selectOption('MLP small');
@@ -67,12 +70,10 @@ test('axe-core: a finished run, and Digits with its drawing pad', async ({ page 
   const pad = page.getByLabel('Digit drawing pad');
   await expect(pad).toHaveAccessibleDescription(/arrow keys move the pen/);
   await pad.focus();
-  console.log('DEBUG', await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120)));
   await page.keyboard.press('ArrowUp');
   await page.keyboard.press('ArrowUp');
   await page.keyboard.press('ArrowUp');
   await page.keyboard.press('Space');
-  console.log('DEBUG2', await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120)), await page.locator('.pad').innerText());
   await expect(page.getByText(/^Pen down/)).toBeVisible();
   for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Space');
@@ -82,4 +83,5 @@ test('axe-core: a finished run, and Digits with its drawing pad', async ({ page 
   console.log(`drew a 1 with the keyboard, model says ${await prediction.textContent()}`);
   await expect(page.getByRole('list', { name: 'Class probabilities' }).getByRole('listitem')).toHaveCount(10);
   await expectNoSeriousViolations(page, 'finished (Digits, with a prediction)');
+  await context.close();
 });
