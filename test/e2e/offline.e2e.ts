@@ -1,4 +1,6 @@
 import { test, expect, type BrowserContext, type Page } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { LONG_SPIRAL, setUpSpiral } from './spiral';
 
 /**
@@ -74,4 +76,35 @@ test('offline after one visit: Digits trains on wasm (binary and data from the c
   await expect(progress(page)).toHaveAttribute('aria-valuenow', '2', { timeout: 200_000 });
   await expect(page.getByText('Backend: wasm')).toBeVisible();
   await expect(page.getByText(/Validation accuracy: [\d.]+%/)).toBeVisible();
+});
+
+test('an update waits for Reload while training; Reload pauses, saves a checkpoint, then reloads into Resume', async ({ page }) => {
+  const swPath = join(process.cwd(), 'dist-test', 'sw.js');
+  const original = readFileSync(swPath, 'utf8');
+  try {
+    await page.goto('/?backend=cpu');
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await setUpSpiral(page, 20, LONG_SPIRAL);
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect(progress(page)).toHaveAttribute('aria-valuenow', '1');
+    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+
+    // A new version on the server: a different service worker script.
+    writeFileSync(swPath, `${original}\n// next version\n`);
+    await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
+    const prompt = page.getByRole('region', { name: 'App update' });
+    await expect(prompt).toContainText('Update ready');
+    await expect(page.getByText('Training', { exact: true })).toBeVisible();
+    await page.waitForTimeout(2000); // it does not reload by itself
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+    const before = Number(await progress(page).getAttribute('aria-valuenow'));
+    expect(before).toBeLessThan(20);
+
+    await Promise.all([page.waitForEvent('load'), prompt.getByRole('button', { name: 'Reload' }).click()]);
+    await expect(page.getByText(/Resume available: epoch \d+\/20/)).toBeVisible();
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBeUndefined();
+    await expect(page.getByRole('region', { name: 'App update' })).toHaveCount(0);
+  } finally {
+    writeFileSync(swPath, original);
+  }
 });
