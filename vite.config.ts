@@ -1,9 +1,26 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 import { CROSS_ORIGIN_ISOLATION_HEADERS, wasmThreadsPlugin } from './scripts/vite-wasm-threads.ts';
 
 export default defineConfig({
-  plugins: [svelte(), wasmThreadsPlugin()],
+  plugins: [
+    svelte(),
+    wasmThreadsPlugin(),
+    // Offline: one service worker precaches the app, its workers, the tfjs .wasm binaries and
+    // data/digits.bin. 'prompt': a new version waits for the user's Reload (src/ui/UpdatePrompt.svelte).
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: false, // public/manifest.webmanifest is committed and linked from index.html
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm,bin}'],
+        maximumFileSizeToCacheInBytes: 16 * 1024 * 1024, // digits.bin is 7.9 MB, the worker chunk 2.4 MB
+        navigateFallback: 'index.html',
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
   // Cross-origin isolated, so tfjs's threaded WASM can run (docs/hosting.md gives the headers for
   // other hosts; public/coi-sw.js adds them where a host cannot).
   server: { headers: CROSS_ORIGIN_ISOLATION_HEADERS },

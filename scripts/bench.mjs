@@ -107,7 +107,7 @@ async function main() {
     if (want('resume')) for (const backend of ['webgpu', 'wasm']) await resumeBench(page, server.url, backend);
     if (want('overhead')) await overheadBench(page, 'wasm');
     if (want('bundle')) await bundleBrowserBench(page);
-    if (want('torch')) await speedVsTorch(browser, server.url, 'dist', SECONDS);
+    if (want('torch')) await speedVsTorch(browser, server.url, 'dist-test', SECONDS);
     if (want('first-step')) await trainToFirstStep(browser, server.url);
   } finally {
     await browser.close();

@@ -19,6 +19,7 @@ try {
   await page.getByLabel('Preset').selectOption('Tiny MLP');
   await page.getByLabel('Epochs', { exact: true }).fill('30');
   await page.getByLabel('Learning rate').fill('0.03');
+  await page.getByText('Advanced: schedule, backend, checkpoints').click(); // folded by default
   await page.getByLabel('Backend', { exact: true }).selectOption('wasm'); // fast on any machine
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const bar = page.getByRole('progressbar', { name: 'Training progress' });

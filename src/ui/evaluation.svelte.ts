@@ -12,6 +12,12 @@ import type { Engine } from './engine-client';
 import { describeError, isCancel, type UiError } from './errors-ui';
 
 const BOUNDARY_GRID = 64;
+/**
+ * Live decision boundary while training: the next redraw waits at least this many times as long
+ * as the last one took, so the worker spends at most 1/(1+19) = 5% of its time on it.
+ */
+const LIVE_WAIT_FACTOR = 19;
+const LIVE_MIN_INTERVAL_MS = 250; // no more than 4 redraws a second, however cheap
 /** Failures that mean the worker (or its GPU) is gone; the run recovers from them in a fresh worker. */
 export const WORKER_LOST = ['GpuDeviceLostError', 'WorkerCrashedError'];
 
@@ -31,12 +37,22 @@ export class Evaluation {
   /** Bumped by cancel(): a refresh started under an older generation is stale. */
   #generation = 0;
   #cancelled: () => void = () => {};
+  /** Live boundary: in flight, when the last ended and what it cost; false once data is not 2-D. */
+  #liveInFlight = false;
+  #liveEndedAt = -Infinity;
+  #liveCostMs = 0;
+  #liveApplies = true;
+  /** Redraws during training and their total time, for the e2e test and the bench (data-* on the figure). */
+  live = $state({ redraws: 0, busyMs: 0, sinceMs: 0 });
 
   constructor(engine: Engine) {
     this.#engine = engine;
   }
 
   reset(): void {
+    this.#liveApplies = true;
+    this.#liveEndedAt = -Infinity;
+    this.live = { redraws: 0, busyMs: 0, sinceMs: performance.now() };
     this.result = null;
     this.boundary = null;
     this.probabilities = null;
@@ -82,6 +98,33 @@ export class Evaluation {
     if (this.#pending) {
       this.#pending = false;
       await this.refresh();
+    }
+  }
+
+  /**
+   * The decision boundary alone, between epoch ends, so 2-D data shows it change as the network
+   * learns. Skipped while a redraw or a full refresh is in flight and until the throttle allows.
+   */
+  async refreshBoundaryLive(): Promise<void> {
+    const now = performance.now();
+    if (!this.#liveApplies || this.#liveInFlight || this.#inFlight) return;
+    if (now - this.#liveEndedAt < Math.max(LIVE_MIN_INTERVAL_MS, LIVE_WAIT_FACTOR * this.#liveCostMs)) return;
+    this.#liveInFlight = true;
+    const generation = this.#generation;
+    try {
+      const boundary = await this.#engine.decisionBoundary(BOUNDARY_GRID);
+      if (generation !== this.#generation || this.#inFlight) return; // a full refresh answers instead
+      if (!boundary) this.#liveApplies = false; // not 2-D classification: never ask again this run
+      else this.boundary = boundary;
+    } catch (e) {
+      // The run's own events report a lost worker; a live redraw failing is not worth an alert.
+      if (!isCancel(e)) console.warn('Live decision boundary skipped:', e);
+    } finally {
+      const ended = performance.now();
+      this.#liveCostMs = ended - now;
+      this.#liveEndedAt = ended;
+      this.#liveInFlight = false;
+      this.live = { redraws: this.live.redraws + 1, busyMs: this.live.busyMs + this.#liveCostMs, sinceMs: this.live.sinceMs };
     }
   }
 

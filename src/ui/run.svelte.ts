@@ -200,6 +200,8 @@ export class Run {
       val[val.length - 1] = e.epochMetrics.valLoss;
       this.history = [...this.history, e.epochMetrics];
       if (local) void this.evaluation.refresh();
+    } else if (local && e.state === 'training') {
+      void this.evaluation.refreshBoundaryLive(); // throttled: see Evaluation
     }
     this.losses = { x, loss, val };
   }

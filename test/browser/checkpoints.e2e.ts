@@ -25,6 +25,10 @@ import {
   type StateReadout,
 } from './engine-harness';
 
+// The tests here lower the origin's quota to a few MB; the app's offline cache (about 12 MB that the
+// service worker precaches) would count against it. They test the checkpoint store, so no service worker.
+test.use({ serviceWorkers: 'block' });
+
 /** Every field of two readouts bit-identical (tensor values, optimizer slots, RNG, losses, history). */
 function expectIdentical(actual: StateReadout, expected: StateReadout): void {
   expect(Object.keys(actual.tensors)).toEqual(Object.keys(expected.tensors));

@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { ADVANCED_TRAINING, openFold } from './folds';
 
 async function trainSpiral(page: import('@playwright/test').Page, epochs: number) {
   await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Spiral (2D)' });
@@ -13,6 +14,7 @@ async function trainSpiral(page: import('@playwright/test').Page, epochs: number
 test('auto picks a backend and shows what it measured', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByText('Backend: not started')).toBeVisible();
+  await openFold(page, ADVANCED_TRAINING);
   await page.getByLabel('Backend', { exact: true }).selectOption('auto');
   await trainSpiral(page, 2);
   await expect(page.getByText(/Backend: (webgpu|webgl|wasm|cpu)\b/)).toBeVisible();

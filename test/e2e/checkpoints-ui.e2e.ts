@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { ADVANCED_TRAINING, openFold } from './folds';
 import { LONG_SPIRAL, setUpSpiral } from './spiral';
 
 /** The Checkpoints cell (list, delete, cleanup, resume from a row) and a second tab on the same run. */
@@ -10,6 +11,7 @@ const kinds = (page: Page) => rows(page).locator('td:first-child').allTextConten
 
 test('lists checkpoints; Delete, Keep only the last K and Resume from here work', async ({ page }) => {
   await setUp(page, 3);
+  await openFold(page, ADVANCED_TRAINING);
   await page.getByLabel('Save every N steps', { exact: true }).fill('200'); // periodic ones between epoch ends
   await page.getByLabel('Keep last', { exact: true }).fill('20'); // retention keeps them all
   await expect(page.getByText('All changes saved')).toBeVisible();

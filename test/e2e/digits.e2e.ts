@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { ADVANCED_TRAINING, openFold } from './folds';
 
 test('trains an MLP on digits with wasm and predicts a drawn digit', async ({ page }) => {
   await page.goto('/');
@@ -7,6 +8,7 @@ test('trains an MLP on digits with wasm and predicts a drawn digit', async ({ pa
   await expect(page.getByText(/Total parameters: 101,770/)).toBeVisible(); // 784·128+128 + 128·10+10
   await page.getByLabel('Epochs', { exact: true }).fill('2');
   await page.getByLabel('Learning rate', { exact: true }).fill('0.002');
+  await openFold(page, ADVANCED_TRAINING);
   await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByText('Backend: wasm')).toBeVisible();

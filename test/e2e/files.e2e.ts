@@ -9,6 +9,7 @@
  * its checks per torch into one check_download.py --batch call.
  */
 import { test, expect, type Page } from '@playwright/test';
+import { PYTORCH_CODE, openFold } from './folds';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -345,6 +346,7 @@ test('shows PyTorch code that loads the download, and copies it', async ({ page,
   const dir = scratch();
   await setUpSpiral(page, 2);
   await train(page, 2);
+  await openFold(page, PYTORCH_CODE);
   const panel = page.getByRole('region', { name: 'Continue in PyTorch' });
   const code = panel.locator('pre code');
   await expect(code).toContainText('nn.Sequential');

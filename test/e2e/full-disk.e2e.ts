@@ -83,6 +83,9 @@ async function launch(profile: string): Promise<{ context: BrowserContext; page:
     args: ['--headless=new', ...chromiumArgs],
     baseURL: previewOrigin,
     acceptDownloads: true,
+    // The offline cache (about 12 MB precached by the service worker) would take most of the 20 MB
+    // disk before the test fills it; this test is about IndexedDB on a full disk, so no service worker.
+    serviceWorkers: 'block',
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return { context, page };

@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { ADVANCED_TRAINING, openFold } from './folds';
 
 test('trains the spiral on WebGPU, then restores the notebook after a reload', async ({ page }) => {
   await page.goto('/');
@@ -12,6 +13,7 @@ test('trains the spiral on WebGPU, then restores the notebook after a reload', a
   await page.getByLabel('Epochs', { exact: true }).fill('8');
   await page.getByLabel('Batch size', { exact: true }).fill('16');
   await page.getByLabel('Learning rate', { exact: true }).fill('0.03');
+  await openFold(page, ADVANCED_TRAINING);
   await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
   await expect(page.getByText('Total parameters: 371')).toBeVisible();
 

@@ -1,0 +1,26 @@
+import { test, expect } from '@playwright/test';
+import { LONG_SPIRAL, setUpSpiral } from './spiral';
+
+/** See it learn: on 2-D data the decision boundary redraws while the network trains, for ≤ 5% of the worker's time. */
+test('the decision boundary redraws during the first epoch and keeps changing, at a throttled cost', async ({ page }) => {
+  await setUpSpiral(page, 3, LONG_SPIRAL);
+  const progress = page.getByRole('progressbar', { name: 'Training progress' });
+  const boundary = page.getByLabel('Decision boundary');
+  const pixels = () => boundary.evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(boundary).toBeVisible();
+  expect(await progress.getAttribute('aria-valuenow')).toBe('0'); // before the first epoch ended
+  const early = await pixels();
+  await expect.poll(pixels, { timeout: 20_000 }).not.toBe(early); // redrawn as the weights change
+  await expect(page.getByText(/^Finished/)).toBeVisible();
+
+  const panels = page.locator('section[aria-labelledby="cell-evaluate"] .panels');
+  const redraws = Number(await panels.getAttribute('data-live-redraws'));
+  const busyMs = Number(await panels.getAttribute('data-live-busy-ms'));
+  const sinceMs = Number(await panels.getAttribute('data-live-since-ms'));
+  const elapsedMs = (await page.evaluate(() => performance.now())) - sinceMs;
+  const share = busyMs / elapsedMs;
+  console.log(`live boundary: ${redraws} redraws in ${(elapsedMs / 1000).toFixed(1)} s, ${busyMs} ms in flight (${(share * 100).toFixed(1)}% of the run, round trips included)`);
+  expect(redraws).toBeGreaterThanOrEqual(3);
+  expect(share).toBeLessThanOrEqual(0.05);
+});
