@@ -174,10 +174,19 @@ export class Notebook {
     this.#loaded = true;
   }
 
-  /** A version-1 notebook's CSV text, moved to the file store (once) and referenced by id. */
+  /**
+   * A version-1 notebook's CSV text, moved to the file store (once) and referenced by id. When that
+   * fails (a full disk), the rest of the notebook still opens and the Data cell asks for the file.
+   */
   async #migrateCsv(legacy: LegacyCsv): Promise<DataConfig['csv']> {
-    const fileId = await this.#engine.storeFile(legacy.fileName, new TextEncoder().encode(legacy.text));
-    return { fileName: legacy.fileName, fileId, columns: csvColumns(legacy.text), labelColumn: legacy.labelColumn, task: legacy.task };
+    try {
+      const fileId = await this.#engine.storeFile(legacy.fileName, new TextEncoder().encode(legacy.text));
+      return { fileName: legacy.fileName, fileId, columns: csvColumns(legacy.text), labelColumn: legacy.labelColumn, task: legacy.task };
+    } catch (e) {
+      console.error('Moving the notebook\'s CSV file to browser storage failed:', e);
+      this.notice = `The notebook's CSV file ${legacy.fileName} could not be kept in browser storage (${(e as Error)?.message ?? e}). Free some space, then choose the file again in the Data cell.`;
+      return undefined;
+    }
   }
 
   async #loadPreview(data: DataConfig): Promise<void> {
