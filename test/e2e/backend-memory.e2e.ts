@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { ADVANCED_TRAINING, openFold } from './folds';
 
 /**
  * Presses Train (confirming "Start fresh?" when a finished run is shown) and waits for the run to
@@ -23,6 +24,7 @@ async function setUpSpiral(page: Page) {
   await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Spiral (2D)' });
   await page.getByLabel('Preset', { exact: true }).selectOption('Tiny MLP');
   await page.getByLabel('Epochs', { exact: true }).fill('1');
+  await openFold(page, ADVANCED_TRAINING);
   await page.getByLabel('Backend', { exact: true }).selectOption('auto');
 }
 

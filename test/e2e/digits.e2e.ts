@@ -42,6 +42,7 @@ test('trains CNN small on digits with wasm (its conv filter gradient is ours)', 
   await page.getByLabel('Preset', { exact: true }).selectOption('CNN small');
   await page.getByLabel('Epochs', { exact: true }).fill('1');
   await page.getByLabel('Learning rate', { exact: true }).fill('0.002');
+  await openFold(page, ADVANCED_TRAINING);
   await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByText('Backend: wasm')).toBeVisible();

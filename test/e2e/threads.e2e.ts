@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { ADVANCED_TRAINING, openFold } from './folds';
 
 test('served cross-origin isolated, WASM trains a CNN on every core and the page says how many threads', async ({ page }) => {
   const errors: string[] = [];
@@ -9,6 +10,7 @@ test('served cross-origin isolated, WASM trains a CNN on every core and the page
   await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'Digits (MNIST)' });
   await page.getByLabel('Preset', { exact: true }).selectOption('CNN small');
   await page.getByLabel('Epochs', { exact: true }).fill('1');
+  await openFold(page, ADVANCED_TRAINING);
   await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByText('Backend: wasm')).toBeVisible();
