@@ -7,6 +7,7 @@
  * (auto's remembered choice). Figures only; nothing fails on a slow machine.
  */
 import { execFileSync } from 'node:child_process';
+import { engineRate } from './bench-engine.mjs';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { basename, extname, join, normalize } from 'node:path';
@@ -60,32 +61,6 @@ export async function plainServer(root) {
   return { url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() };
 }
 
-/** Steady samples/s of the engine on `backend`: steps after the 5th, over `seconds`, epoch ends excluded. */
-async function engineRate(page, config, seconds) {
-  return page.evaluate(async ({ config, seconds }) => {
-    const { engine, proxy } = window.__tabTrainer;
-    const events = [];
-    let info;
-    let failed = null;
-    const done = engine.train(config, proxy((e) => events.push({ t: performance.now(), step: e.step, end: !!e.epochMetrics })), proxy((b) => (info = b)));
-    done.catch((e) => (failed = e));
-    const warmStart = performance.now();
-    while (!events.some((e) => e.step >= 5) && !failed && performance.now() - warmStart < 180_000) await new Promise((r) => setTimeout(r, 50));
-    if (failed) throw failed;
-    const start = performance.now();
-    while (performance.now() - start < seconds * 1000) await new Promise((r) => setTimeout(r, 100));
-    await engine.stop();
-    await done;
-    let steps = 0, ms = 0;
-    const warm = events.filter((e) => e.step >= 5);
-    for (let i = 1; i < warm.length; i++) {
-      if (warm[i].end || warm[i].step === warm[i - 1].step) continue;
-      steps += warm[i].step - warm[i - 1].step;
-      ms += warm[i].t - warm[i - 1].t;
-    }
-    return { rate: ms > 0 ? (steps * config.train.batchSize) / (ms / 1000) : NaN, threads: info?.wasmThreads?.count };
-  }, { config, seconds });
-}
 
 async function openApp(context, url) {
   const page = await context.newPage();
@@ -107,7 +82,8 @@ export async function speedVsTorch(browser, isolatedUrl, distDir, seconds) {
         const config = { data: digits, model, train: train({ backend }) };
         try {
           const r = await engineRate(pages[where], config, seconds);
-          rows.push({ label, name: backend === 'wasm' ? `wasm, ${r.threads} thread${r.threads === 1 ? '' : 's'}` : backend, rate: r.rate });
+          const threads = r.info?.wasmThreads?.count;
+          rows.push({ label, name: backend === 'wasm' ? `wasm, ${threads} thread${threads === 1 ? '' : 's'}` : backend, rate: r.rate });
         } catch (e) {
           rows.push({ label, name: backend, error: String(e.message ?? e).split('\n')[0] });
         }

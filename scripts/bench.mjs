@@ -11,6 +11,7 @@
  * are in bench-torch.mjs).
  */
 import { spawn, execSync } from 'node:child_process';
+import { engineRate } from './bench-engine.mjs';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { speedVsTorch, trainToFirstStep } from './bench-torch.mjs';
@@ -49,30 +50,6 @@ async function startServer() {
   throw new Error('vite preview did not start on port 4180');
 }
 
-/** Steady-state samples/s of the app's engine: step rate between progress events, epoch ends excluded. */
-async function engineRate(page, config, seconds) {
-  return page.evaluate(async ({ config, seconds }) => {
-    const { engine, proxy } = window.__tabTrainer;
-    const events = [];
-    let info;
-    const done = engine.train(config, proxy((e) => events.push({ t: performance.now(), step: e.step, end: !!e.epochMetrics })), proxy((b) => (info = b)));
-    // Time `seconds` of steady training: from the first event past warm-up (shader compile on WebGPU).
-    const warmStart = performance.now();
-    while (!events.some((e) => e.step >= 5) && performance.now() - warmStart < 180_000) await new Promise((r) => setTimeout(r, 50));
-    const start = performance.now();
-    while (performance.now() - start < seconds * 1000) await new Promise((r) => setTimeout(r, 100));
-    await engine.stop();
-    await done;
-    let steps = 0, ms = 0;
-    const warm = events.filter((e) => e.step >= 5);
-    for (let i = 1; i < warm.length; i++) {
-      if (warm[i].end || warm[i].step === warm[i - 1].step) continue;
-      steps += warm[i].step - warm[i - 1].step;
-      ms += warm[i].t - warm[i - 1].t;
-    }
-    return { rate: ms > 0 ? (steps * config.train.batchSize) / (ms / 1000) : NaN, info };
-  }, { config, seconds });
-}
 
 const fmt = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
 
