@@ -171,6 +171,10 @@ const api = {
     await store.collectFiles([id, ...keepFiles]);
     return id;
   },
+  /** A stored data file's bytes (a notebook file carries its CSV). */
+  async readFile(id: string): Promise<Uint8Array> {
+    return readStoredFile(id);
+  },
   /** Ids of the stored data files. */
   async listFiles(): Promise<string[]> {
     return store.listFiles();

@@ -10,9 +10,12 @@ import { familyOf, FAMILIES } from '../families';
 import { csvColumns } from '../sources/csv/parse';
 import type { Engine } from './engine-client';
 import { parseRecord, RECORD_VERSION, type LegacyCsv, type NotebookRecord } from './notebook-record';
+import type { SharedNotebook } from './share';
 
 const store = createStore('tab-trainer', 'notebook');
 const KEY = 'notebook';
+/** The notebook a shared link or file replaced, kept so "Back to my notebook" can switch back. */
+const PREVIOUS_KEY = 'previous';
 const SAVE_DELAY_MS = 300; // coalesces typing into one write
 const PREVIEW_DELAY_MS = 250; // waits for the user to finish typing a number
 
@@ -48,6 +51,8 @@ export class Notebook {
   /** Shown once, e.g. when the saved notebook could not be read. */
   notice = $state<string | null>(null);
   saveStatus = $state<'loading' | 'saved' | 'saving' | 'failed'>('loading');
+  /** The notebook a shared one replaced (its name), while "Back to my notebook" can restore it. */
+  previous = $state<{ title: string; fileId?: string } | null>(null);
 
   summary = $derived(this.preview ? familyOf(this.model).summarize(this.model, ioOfPreview(this.preview)) : null);
   /** Why training cannot start now, or null when it can. */
@@ -103,7 +108,12 @@ export class Notebook {
    * the file the notebook used before is freed unless a run still uses it.
    */
   async storeFile(name: string, bytes: Uint8Array): Promise<string> {
-    return this.#engine.storeFile(name, bytes);
+    return this.#engine.storeFile(name, bytes, this.previous?.fileId ? [this.previous.fileId] : []);
+  }
+
+  /** Data files to keep when files are freed: this notebook's and the previous notebook's. */
+  keptFiles(): string[] {
+    return [this.data.csv?.fileId, this.previous?.fileId].filter((id): id is string => id !== undefined);
   }
 
   /**
@@ -116,6 +126,51 @@ export class Notebook {
     this.model = structuredClone(config.model);
     this.train = { ...structuredClone(config.train), backend: this.train.backend };
     this.notes = notes;
+  }
+
+  /** The settings a Share link or notebook file carries. */
+  shared(): SharedNotebook {
+    const r = this.#record();
+    return { title: r.title ?? DEFAULT_TITLE, notes: r.notes, data: r.data, model: r.model, train: r.train };
+  }
+
+  /**
+   * Opens a shared notebook in place of this one, under `runId` (a new run, or the run of the
+   * checkpoint it brought). This notebook is saved first as the previous one, with its run id, so
+   * "Back to my notebook" restores it and its checkpoints; nothing is deleted. `beforeSwitch` runs
+   * just before the run id changes (the page forgets the old run's view there).
+   */
+  async replace(shared: SharedNotebook, runId: string, beforeSwitch: () => void): Promise<void> {
+    const current = this.#record();
+    await set(PREVIOUS_KEY, current, store); // throws (a full disk): then nothing was replaced
+    this.previous = { title: current.title ?? DEFAULT_TITLE, fileId: current.data.csv?.fileId };
+    beforeSwitch();
+    this.#apply({ ...shared, version: RECORD_VERSION, runId, autoResume: false });
+  }
+
+  /** Switches back to the notebook a shared one replaced; the shared one becomes the previous. */
+  async backToPrevious(beforeSwitch: () => void): Promise<void> {
+    const stored: unknown = await get(PREVIOUS_KEY, store);
+    const record = stored === undefined ? 'it is no longer stored' : parseRecord(stored);
+    if (typeof record === 'string') {
+      this.previous = null;
+      throw new Error(`Your previous notebook could not be read (${record}).`);
+    }
+    const current = this.#record();
+    await set(PREVIOUS_KEY, current, store);
+    this.previous = { title: current.title ?? DEFAULT_TITLE, fileId: current.data.csv?.fileId };
+    beforeSwitch();
+    this.#apply(record);
+  }
+
+  #apply(record: NotebookRecord): void {
+    this.runId = record.runId ?? newRunId();
+    this.title = record.title ?? DEFAULT_TITLE;
+    this.autoResume = record.autoResume ?? false;
+    this.notes = record.notes;
+    this.data = structuredClone(record.data);
+    this.model = structuredClone(record.model);
+    this.train = structuredClone(record.train);
   }
 
   /** What the Train button sends: plain data (proxies cannot cross to the worker). */
@@ -166,6 +221,8 @@ export class Notebook {
         }
       }
       this.saveStatus = 'saved';
+      const previous = parseRecord(await get(PREVIOUS_KEY, store));
+      if (typeof previous !== 'string') this.previous = { title: previous.title ?? DEFAULT_TITLE, fileId: previous.data.csv?.fileId };
     } catch (e) {
       console.error('Reading the notebook from IndexedDB failed:', e);
       this.notice = 'The saved notebook could not be opened (storage unavailable); changes may not be kept.';

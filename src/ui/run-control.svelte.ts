@@ -15,6 +15,7 @@ import { WORKER_LOST } from './evaluation.svelte';
 import { diffModels } from './model-diff';
 import { newRunId, type Notebook } from './notebook.svelte';
 import type { Run } from './run.svelte';
+import type { SharedNotebook } from './share';
 
 const RECOVERABLE = WORKER_LOST;
 const HANDLED = ['RunLockedError']; // shown as "Training in another tab", not as a failure
@@ -96,7 +97,7 @@ export class RunControl {
     this.confirmingFresh = false;
     const old = this.notebook.runId;
     try {
-      await this.#engine.deleteRun(old, this.notebook.data.csv ? [this.notebook.data.csv.fileId] : []); // frees data files only it used
+      await this.#engine.deleteRun(old, this.notebook.keptFiles()); // frees data files only it used
     } catch (e) {
       console.error(`Deleting the checkpoints of run ${old} failed; they stay in storage:`, e);
     }
@@ -108,6 +109,31 @@ export class RunControl {
   async loadWeights(meta: CheckpointMeta): Promise<void> {
     this.#switchRun(newRunId());
     await this.#train({ weightsFrom: { runId: meta.runId, checkpointId: meta.id } });
+  }
+
+  /**
+   * Opens a shared notebook (a link or a notebook file) in place of this one, with a new run or the
+   * run of the checkpoint it brought. This notebook and its run stay stored (Back to my notebook).
+   */
+  async openShared(shared: SharedNotebook, runId = newRunId()): Promise<void> {
+    this.#refuseWhileTraining();
+    await this.notebook.replace(shared, runId, () => this.#beforeSwitch());
+  }
+
+  async backToPrevious(): Promise<void> {
+    this.#refuseWhileTraining();
+    await this.notebook.backToPrevious(() => this.#beforeSwitch());
+  }
+
+  #refuseWhileTraining(): void {
+    if (this.run.active || this.remote) throw new Error('A run is training in this notebook. Stop it first (Train cell), then open the notebook again; nothing was changed.');
+  }
+
+  /** The notebook's run is about to change: forget the old run's view; #open then shows the new one's. */
+  #beforeSwitch(): void {
+    this.checkpoints.clear();
+    this.notice = null;
+    this.run.clear();
   }
 
   adoptCheckpointModel(): void {

@@ -116,6 +116,13 @@ export class Run {
     this.state = at.epoch >= at.epochs ? 'finished' : 'stopped';
   }
 
+  /** Shows no run (another notebook with a new run was opened). */
+  clear(): void {
+    if (this.active) return;
+    this.#reset(0, false);
+    this.state = 'idle';
+  }
+
   /** Drops what came after `step` (resuming from an earlier checkpoint). */
   truncate(epoch: number, step: number): void {
     const n = this.losses.x.findIndex((s) => s > step);
