@@ -122,3 +122,28 @@ test('Download notebook carries the latest checkpoint; opening it elsewhere asks
   await student.getByRole('button', { name: 'Train 1 more epochs' }).click();
   await expect(progress(student)).toHaveAttribute('aria-valuenow', '3', { timeout: 150_000 });
 });
+
+test('a notebook on a CSV: the link says it cannot carry the file; the notebook file carries it to another browser', async ({ page, browser }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tab-trainer-share-csv-'));
+  const csvPath = join(dir, 'parity.csv');
+  writeFileSync(csvPath, ['a,b,label', ...Array.from({ length: 60 }, (_, i) => `${i % 7},${i % 3},${i % 2 ? 'odd' : 'even'}`)].join('\n'));
+  const preview = 'Classification · input 2 · 48 training / 12 validation samples · 2 classes: even, odd';
+  await page.goto('/');
+  await page.getByLabel('Dataset', { exact: true }).selectOption({ label: 'CSV upload' });
+  await page.getByLabel('CSV file').setInputFiles(csvPath);
+  await expect(page.getByText(preview)).toBeVisible();
+  await share(page).getByRole('button', { name: 'Share link' }).click();
+  await expect(share(page).getByRole('status').filter({ hasText: 'The link cannot carry your data file parity.csv' })).toBeVisible();
+  await expect(share(page).getByLabel(/with its latest checkpoint \(none yet\)/)).toBeDisabled();
+  const downloading = page.waitForEvent('download');
+  await share(page).getByRole('button', { name: 'Download notebook' }).click();
+  const file = join(dir, 'nb.notebook.json');
+  await (await downloading).saveAs(file);
+
+  const student = await studentPage(browser);
+  await share(student).getByLabel('Open notebook file').setInputFiles(file);
+  await student.getByRole('dialog', { name: 'Open the notebook “notebook”?' }).getByRole('button', { name: 'Open it' }).click();
+  await expect(student.getByText('parity.csv', { exact: true })).toBeVisible();
+  await expect(student.getByText(preview)).toBeVisible();
+  await expect(student.getByLabel('Label column')).toHaveValue('label');
+});
