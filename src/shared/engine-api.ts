@@ -53,6 +53,7 @@ export type DataPreview = DatasetInfo &
     | { type: 'scatter'; points: Float32Array; labels: Float32Array }
     | { type: 'images'; pixels: Uint8Array; width: number; height: number; labels: Int32Array }
     | { type: 'table'; columns: string[]; rows: number[][] }
+    | { type: 'text'; vocab: string[]; windows: string[]; totalTokens: number }
   );
 
 

@@ -6,7 +6,7 @@
 import { createStore, get, set } from 'idb-keyval';
 import { DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type ModelIO, type ModelSpec, type RunConfig, type TrainConfig } from '../shared/config';
 import type { DataPreview } from '../shared/engine-api';
-import { familyOf, FAMILIES } from '../families';
+import { familyOf, FAMILIES, type Family } from '../families';
 import { csvColumns } from '../sources/csv/parse';
 import type { Engine } from './engine-client';
 import { parseRecord, RECORD_VERSION, type LegacyCsv, type NotebookRecord } from './notebook-record';
@@ -95,7 +95,15 @@ export class Notebook {
   /** Replaces the model with a preset of its family (ignored for a name the family does not have). */
   applyPreset(name: string): void {
     const family = familyOf(this.model);
-    if (family.presets.includes(name)) this.model = family.preset(name, this.preview ? ioOfPreview(this.preview) : TABULAR_2D);
+    if (!family.presets.includes(name)) return;
+    this.model = family.preset(name, this.preview ? ioOfPreview(this.preview) : TABULAR_2D);
+    this.#applyTraining(family, name);
+  }
+
+  /** The training settings a preset comes with, if its family has any (GPT's are nanoGPT's). */
+  #applyTraining(family: Family, name: string): void {
+    const training = family.presetTraining?.(name);
+    if (training) Object.assign(this.train, training, { schedule: { ...this.train.schedule, ...training.schedule } });
   }
 
   /**
@@ -189,6 +197,19 @@ export class Notebook {
     }
   }
 
+  /**
+   * Text needs a language model and other data a sample model: switching between them takes the
+   * first preset of a family that fits (GPT nano comes with nanoGPT's training settings for it).
+   */
+  #switchFamily(toText: boolean, preview: DataPreview): void {
+    const family = FAMILIES.find((f) => (f.input === 'tokens') === toText)!;
+    const name = family.presets[0];
+    this.model = family.preset(name, ioOfPreview(preview));
+    this.#applyTraining(family, name);
+    // nanoGPT's split for text: the first 90% trains, the last 10% validates.
+    if (toText && this.data.validationSplit === DEFAULT_DATA.validationSplit) this.data.validationSplit = 0.1;
+  }
+
   async #loadPreview(data: DataConfig): Promise<void> {
     const generation = ++this.#previewGeneration;
     this.previewing = true;
@@ -198,8 +219,10 @@ export class Notebook {
       const oldShape = this.preview?.inputShape.join();
       this.preview = preview;
       this.previewError = null;
+      const isText = preview.type === 'text';
+      if (isText !== (familyOf(this.model).input === 'tokens')) this.#switchFamily(isText, preview);
       // A preset adapts to the new input (e.g. a flatten for images); an edited model is left alone.
-      if (oldShape !== preview.inputShape.join()) this.applyPreset(this.model.name);
+      else if (oldShape !== preview.inputShape.join()) this.applyPreset(this.model.name);
     } catch (e) {
       if (generation !== this.#previewGeneration) return;
       const err = e as Error;

@@ -8,6 +8,7 @@ import type { CheckpointMeta } from '../shared/checkpoint';
 import type { CheckpointEvent, RemoteRunEvent, RunOptions } from '../shared/engine-api';
 import { Checkpoints } from './checkpoints.svelte';
 import { proxy, restartEngine, type Engine } from './engine-client';
+import { dataFileIds } from '../shared/config';
 import { describeError } from './errors-ui';
 import { takeUploadedWeights, uploads } from './files.svelte';
 import { formatInt } from './format';
@@ -96,7 +97,7 @@ export class RunControl {
     this.confirmingFresh = false;
     const old = this.notebook.runId;
     try {
-      await this.#engine.deleteRun(old, this.notebook.data.csv ? [this.notebook.data.csv.fileId] : []); // frees data files only it used
+      await this.#engine.deleteRun(old, dataFileIds(this.notebook.data)); // frees data files only it used
     } catch (e) {
       console.error(`Deleting the checkpoints of run ${old} failed; they stay in storage:`, e);
     }
