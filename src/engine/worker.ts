@@ -243,6 +243,7 @@ async function evaluate(): Promise<EvalResult> {
   const t = current();
   const d = t.data;
   const v = await t.validate();
+  if (d.tokens) return { kind: 'classification', loss: v.loss, perplexity: Math.exp(v.loss), classNames: [] };
   if (d.kind === 'regression') return { kind: 'regression', mse: v.loss, classNames: d.classNames };
   const confusion = d.classNames.map(() => new Array<number>(d.outputs).fill(0));
   v.predictions?.forEach((p, i) => confusion[d.yVal[i]][p]++);

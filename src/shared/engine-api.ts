@@ -109,6 +109,9 @@ export interface EvalResult {
   /** Validation accuracy (classification) or MSE (regression). */
   accuracy?: number;
   mse?: number;
+  /** Language models: mean cross-entropy (nats) on the fixed validation windows, and its exp. */
+  loss?: number;
+  perplexity?: number;
   /** confusion[true][predicted], classification only. */
   confusion?: number[][];
   classNames: string[];
