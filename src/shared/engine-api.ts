@@ -104,6 +104,19 @@ export interface RunStateReadout {
   history: EpochMetrics[];
 }
 
+/** What the Generate cell asks a language model for. */
+export interface GenerateRequest {
+  prompt: string;
+  /** Characters to generate after the prompt. */
+  chars: number;
+  /** Logits are divided by it: below 1 sharper, above 1 more random. */
+  temperature: number;
+  /** Draw among the k likeliest tokens only; 0 = all. */
+  topK: number;
+  /** Seeds the draws: the same seed and weights give the same text. */
+  seed: number;
+}
+
 export interface EvalResult {
   kind: 'classification' | 'regression';
   /** Validation accuracy (classification) or MSE (regression). */
