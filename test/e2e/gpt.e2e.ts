@@ -4,7 +4,8 @@ import { ADVANCED_TRAINING, openFold } from './folds';
 /**
  * Language models in the tab: GPT nano (nanoGPT's CPU example) on Tiny Shakespeare, trained on the
  * WASM backend, reloaded mid-run and resumed: the resumed run takes exactly the steps an
- * uninterrupted one takes. Losses are in nats, shown with their perplexity.
+ * uninterrupted one takes. Losses are in nats, shown with their perplexity. The Generate cell
+ * streams characters from the live model, paused or training.
  */
 const SAVE_EVERY_STEPS = 2;
 
@@ -50,7 +51,7 @@ async function straightRun(browser: Browser, steps: number): Promise<number[]> {
   return losses;
 }
 
-test('GPT nano trains on Tiny Shakespeare, resumes after a reload bit for bit, and shows nats and perplexity', async ({ page, browser }) => {
+test('GPT nano trains on Tiny Shakespeare, resumes after a reload bit for bit, shows nats and perplexity, and generates text', async ({ page, browser }) => {
   test.setTimeout(600_000);
   await setUp(page);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -71,6 +72,33 @@ test('GPT nano trains on Tiny Shakespeare, resumes after a reload bit for bit, a
   const first = resumed[0];
   expect(first).toBeGreaterThan(Math.log(65) - 0.3); // starts near a uniform guess over 65 characters, in nats
   expect(first).toBeLessThan(Math.log(65) + 0.6);
+
+  // Generate from the live model: characters stream in; the same seed gives the same text.
+  const generate = page.getByRole('button', { name: 'Generate', exact: true });
+  const output = page.getByLabel('Generated text');
+  await page.getByLabel('Prompt', { exact: true }).fill('ROMEO:');
+  await page.getByLabel('Characters', { exact: true }).fill('100');
+  await generate.click();
+  await page.waitForFunction(() => {
+    const n = document.querySelector('pre[aria-label="Generated text"]')?.textContent?.length ?? 0;
+    return n > 6 && n < 106; // part of it, before the end: it streams
+  }, undefined, { polling: 'raf', timeout: 60_000 });
+  await expect(generate).toBeEnabled({ timeout: 120_000 });
+  const sample = (await output.textContent()) ?? '';
+  expect(sample).toMatch(/^ROMEO:[\s\S]{100}$/);
+  expect(new Set(sample).size).toBeGreaterThan(3);
+  await generate.click();
+  await expect(generate).toBeEnabled({ timeout: 120_000 });
+  expect(await output.textContent()).toBe(sample);
+  // While training: the run goes on between characters.
+  await page.getByRole('button', { name: 'Resume', exact: true }).click();
+  await expect(page.locator('.progress .text')).toHaveText(/^\s*Training/);
+  await page.getByLabel('Sampling seed', { exact: true }).fill('2');
+  await generate.click();
+  await expect(generate).toBeEnabled({ timeout: 120_000 });
+  expect(await output.textContent()).toMatch(/^ROMEO:[\s\S]{100}$/);
+  await expect(page.locator('.progress .text')).toHaveText(/^\s*Training/);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
 
   const straight = await straightRun(browser, resumed.length);
   expect(straight.slice(0, resumed.length)).toEqual(resumed); // bit-identical on WASM
