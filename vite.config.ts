@@ -14,7 +14,7 @@ export default defineConfig({
       injectRegister: false,
       manifest: false, // public/manifest.webmanifest is committed and linked from index.html
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm,bin}'],
+        globPatterns: ['**/*.{js,css,html,svg,png,webmanifest,wasm,bin,txt}'],
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024, // digits.bin is 7.9 MB, the worker chunk 2.4 MB
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,

@@ -14,7 +14,7 @@ const model: ModelSpec = {
 /** Our tensors for model + head(3) on [2] inputs, with the slots of `train`. */
 function tensorsFor(train: TrainConfig, withSlots: boolean): TensorEntry[] {
   const shapes: [string, number[]][] = [['0.kernel', [2, 4]], ['0.bias', [4]], ['1.gamma', [4]], ['1.beta', [4]], ['3.kernel', [4, 3]], ['3.bias', [3]]];
-  const slots = { adam: ['exp_avg', 'exp_avg_sq'], sgd: train.momentum > 0 ? ['momentum_buffer'] : [], rmsprop: ['square_avg', 'momentum_buffer'] }[train.optimizer];
+  const slots = { adam: ['exp_avg', 'exp_avg_sq'], adamw: ['exp_avg', 'exp_avg_sq'], sgd: train.momentum > 0 ? ['momentum_buffer'] : [], rmsprop: ['square_avg', 'momentum_buffer'] }[train.optimizer];
   let seed = 1;
   const entry = (name: string, shape: number[]): TensorEntry => ({
     name, shape, dtype: 'float32', data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => Math.fround(Math.sin(seed++) / 3)),
@@ -51,6 +51,7 @@ describe('encodeCheckpointBundle / decodeCheckpointBundle', () => {
     ['sgd with momentum at an epoch boundary', train({ optimizer: 'sgd', momentum: 0.9, weightDecay: 1e-4 }), 5],
     ['sgd without momentum', train({ optimizer: 'sgd', momentum: 0 }), 3],
     ['rmsprop with momentum', train({ optimizer: 'rmsprop', momentum: 0.5 }), 6],
+    ['adamw (two groups: matrices decay, vectors do not)', train({ optimizer: 'adamw', weightDecay: 0.1, beta2: 0.99, gradClip: 1 }), 7],
   ];
   it.each(cases)('round-trips %s to an identical record', (_, t, step) => {
     const r = record(t, step);

@@ -27,6 +27,7 @@
  */
 import { CHECKPOINT_FORMAT_VERSION, type CheckpointKind, type CheckpointRecord, type EpochMetrics, type RecordAbout, type TensorEntry } from '../shared/checkpoint';
 import type { BackendName, ModelIO, RunConfig } from '../shared/config';
+import { dataFileIds } from '../shared/config';
 import { familyOf, type TorchModel } from '../families';
 import { BundleError, NOTHING_LOADED, fromFile } from './bundle-error';
 import { plainDataBudgetFor } from './limits';
@@ -185,10 +186,11 @@ function encodeAbout(a: RecordAbout): PyDict {
 
 /** The files config.data refers to, each once; a reference without its bytes cannot travel. */
 function encodeFiles(record: CheckpointRecord, files: readonly BundledFile[]): PyDict {
-  const wanted = record.config.data.csv ? [record.config.data.csv.fileId] : [];
+  const wanted = dataFileIds(record.config.data);
   return dict(wanted.map((id) => {
     const f = files.find((x) => x.id === id);
-    if (!f) throw new BundleError(`the run's data file "${record.config.data.csv?.fileName}" is not in browser storage, so the bundle could not carry it. Upload the CSV again in the Data cell, then download.`);
+    const named = [record.config.data.csv, record.config.data.text].find((s) => s?.fileId === id);
+    if (!f) throw new BundleError(`the run's data file "${named?.fileName}" is not in browser storage, so the bundle could not carry it. Upload the file again in the Data cell, then download.`);
     return [id, dict([['name', f.name], ['bytes', new PyTensor('uint8', [f.bytes.length], f.bytes)]])];
   }));
 }
@@ -317,8 +319,9 @@ function decodeAbout(root: PyDict, family: string, inputShape: number[], outputs
 /** data_files: exactly the files config.data refers to, as bytes (their ids are checked when stored). */
 function decodeFiles(root: PyDict, config: RunConfig): BundledFile[] {
   const files = need(root, ['data_files'], (v) => v instanceof PyDict, 'a dict') as PyDict;
-  const wanted = config.data.csv ? [config.data.csv.fileId] : [];
   if (config.data.csv && typeof config.data.csv.fileId !== 'string') throw bad('config.data.csv.fileId', 'missing');
+  if (config.data.text && typeof config.data.text.fileId !== 'string') throw bad('config.data.text.fileId', 'missing');
+  const wanted = dataFileIds(config.data);
   return wanted.map((id) => {
     const f = need(files, [id], (v) => v instanceof PyDict, 'a dict', `data_files.${fromFile(id, 16)}`) as PyDict;
     const bytes = need(f, ['bytes'], (v) => v instanceof PyTensor && v.dtype === 'uint8' && v.shape.length === 1, 'a 1-d uint8 tensor', `data_files.${fromFile(id, 16)}.bytes`) as PyTensor;

@@ -25,7 +25,8 @@ export function paramGroup(train: TrainConfig, lr: number, params: number[]): Py
   const common: [string, PyValue][] = [['foreach', null], ['maximize', false], ['differentiable', false]];
   switch (train.optimizer) {
     case 'adam':
-      return dict([['lr', float(lr)], ['betas', tuple(float(ADAM_BETA1), float(ADAM_BETA2))], ['eps', float(ADAM_EPSILON)], ['weight_decay', decay],
+    case 'adamw':
+      return dict([['lr', float(lr)], ['betas', tuple(float(ADAM_BETA1), float(train.beta2 ?? ADAM_BETA2))], ['eps', float(ADAM_EPSILON)], ['weight_decay', decay],
         ['amsgrad', false], ...common, ['capturable', false], ['fused', false], ['params', params]]);
     case 'sgd':
       return dict([['lr', float(lr)], ['momentum', momentum], ['dampening', 0], ['weight_decay', decay], ['nesterov', false], ...common, ['params', params]]);
@@ -37,6 +38,17 @@ export function paramGroup(train: TrainConfig, lr: number, params: number[]): Py
 
 
 /**
+ * The parameters in optimizer-state order, by group: one group, or for AdamW nanoGPT's two
+ * (tensors of two or more dimensions with the decay, then the rest with none). PyTorch numbers
+ * the state across its groups in this order.
+ */
+function groupsOf(train: TrainConfig, params: Pick<TorchModel, 'params'>['params']): { indices: number[]; decay: boolean }[] {
+  const all = params.map((_, i) => i);
+  if (train.optimizer !== 'adamw') return [{ indices: all, decay: true }];
+  return [{ indices: all.filter((i) => params[i].ourShape.length >= 2), decay: true }, { indices: all.filter((i) => params[i].ourShape.length < 2), decay: false }];
+}
+
+/**
  * {state, param_groups}. State is empty before the first step, as in PyTorch; Adam's step is a
  * float32 0-d tensor and RMSprop's an int (torch 1.13), SGD keeps none (momentum_buffer None without momentum).
  */
@@ -45,10 +57,13 @@ export function encodeOptimizerState(record: CheckpointRecord, layout: Pick<Torc
   const n = record.trainer.optimizerStep;
   const byName = new Map(record.tensors.map((t) => [t.name, t]));
   const state = new PyDict();
+  const groups = groupsOf(train, layout.params);
+  const order = groups.flatMap((g) => g.indices);
   if (n > 0) {
-    layout.params.forEach((p, i) => {
+    order.forEach((at, i) => {
+      const p = layout.params[at];
       const s = new PyDict();
-      if (train.optimizer === 'adam') s.set(STEP, new PyTensor('float32', [], Float32Array.of(n)));
+      if (train.optimizer === 'adam' || train.optimizer === 'adamw') s.set(STEP, new PyTensor('float32', [], Float32Array.of(n)));
       if (train.optimizer === 'rmsprop') s.set(STEP, n);
       for (const slot of slotNames(train)) {
         const t = byName.get(`${p.ourName}.${slot}`);
@@ -61,18 +76,23 @@ export function encodeOptimizerState(record: CheckpointRecord, layout: Pick<Torc
       state.set(i, s);
     });
   }
-  return dict([['state', state], ['param_groups', [paramGroup(train, lr, layout.params.map((_, i) => i))]]]);
+  let next = 0;
+  const paramGroups = groups.map((g) => paramGroup(g.decay ? train : { ...train, weightDecay: 0 }, lr, g.indices.map(() => next++)));
+  return dict([['state', state], ['param_groups', paramGroups]]);
 }
 
 /** Our slots (zeros before the first step) and the step count, all checked against the model. */
 export function decodeOptimizerState(sd: PyDict, train: TrainConfig, layout: Pick<TorchModel, 'params'>, globalStep: number): { slots: TensorEntry[]; step: number } {
   const state = need(sd, ['state'], (v) => v instanceof PyDict, 'a dict', `${OPTIMIZER_STATE_DICT}.state`) as PyDict;
-  need(sd, ['param_groups'], (v) => Array.isArray(v) && v.length === 1, 'a list of one group', `${OPTIMIZER_STATE_DICT}.param_groups`);
+  const groups = groupsOf(train, layout.params);
+  need(sd, ['param_groups'], (v) => Array.isArray(v) && v.length === groups.length, groups.length === 1 ? 'a list of one group' : `a list of ${groups.length} groups`, `${OPTIMIZER_STATE_DICT}.param_groups`);
+  const order = groups.flatMap((g) => g.indices);
   const names = slotNames(train);
   let step = 0;
   if (state.size > 0 && state.size !== layout.params.length) throw bad(`${OPTIMIZER_STATE_DICT}.state`, `state for ${state.size} parameters; the model has ${layout.params.length}`);
-  const slots: TensorEntry[] = [];
-  layout.params.forEach((p, i) => {
+  const slotsOf: TensorEntry[][] = layout.params.map(() => []); // in our params order, whatever the groups' order
+  order.forEach((at, i) => {
+    const p = layout.params[at];
     const label = `${OPTIMIZER_STATE_DICT}.state.${i}`;
     const s = state.size ? (need(state, [i], (v) => v instanceof PyDict, 'a dict', label) as PyDict) : null;
     if (s && train.optimizer !== 'sgd') {
@@ -88,10 +108,10 @@ export function decodeOptimizerState(sd: PyDict, train: TrainConfig, layout: Pic
         throw bad(`${label}.${slot}`, t instanceof PyTensor ? `shaped [${t.shape}], the model needs [${p.torchShape}]` : 'missing');
       }
       const data = t instanceof PyTensor ? p.fromTorch(finiteFloat32(`${label}.${slot}`, t)) : new Float32Array(p.ourShape.reduce((a, b) => a * b, 1));
-      slots.push({ name: `${p.ourName}.${slot}`, shape: [...p.ourShape], dtype: 'float32', data });
+      slotsOf[at].push({ name: `${p.ourName}.${slot}`, shape: [...p.ourShape], dtype: 'float32', data });
     }
   });
-  return { slots, step };
+  return { slots: slotsOf.flat(), step };
 }
 
 /* ---- plain values <-> PyValue, and checked reads ---- */

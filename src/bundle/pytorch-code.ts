@@ -8,7 +8,7 @@ import type { ModelSpec, TrainConfig } from '../shared/config';
 import { familyOf } from '../families';
 import { MODEL_STATE_DICT, OPTIMIZER_STATE_DICT } from './checkpoint-bundle';
 
-const OPTIMIZER_CLASSES = { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop' } as const;
+const OPTIMIZER_CLASSES = { adam: 'Adam', adamw: 'AdamW', sgd: 'SGD', rmsprop: 'RMSprop' } as const;
 
 /** Python float literal: 0.001 -> "0.001", 1 -> "1.0". */
 const pyFloat = (x: number) => (Number.isInteger(x) ? x.toFixed(1) : String(x));
@@ -24,12 +24,12 @@ export function pytorchCode(spec: ModelSpec, inputShape: readonly number[], outp
   const layout = familyOf(spec).torch(spec, { task: 'classification', inputShape: [...inputShape], inputDtype: 'float32', outputs });
   const file = JSON.stringify(fileName);
   const shape = layout.torchInputShape.join(', ');
-  const layoutNote = inputShape.length === 3 ? `  # NCHW: [batch, channels, height, width]` : '  # [batch, features]';
+  const layoutNote = layout.torchInputDtype === 'long' ? ', dtype=torch.long)  # [batch, time]: token ids' : inputShape.length === 3 ? `)  # NCHW: [batch, channels, height, width]` : ')  # [batch, features]';
   const train = options.train;
   const optimizer = train
     ? `optimizer = torch.optim.${OPTIMIZER_CLASSES[train.optimizer]}(model.parameters(), lr=${pyFloat(train.learningRate)})`
     : [
-        `OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}`,
+        `OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop}`,
         `optimizer = OPTIMIZERS[ckpt["config"]["train"]["optimizer"]](model.parameters(), lr=ckpt["config"]["train"]["learningRate"])`,
       ].join('\n');
   return `# Rebuilds the model of ${JSON.stringify(spec.name)} in PyTorch and continues from ${fileName}.
@@ -52,7 +52,7 @@ ${optimizer}
 optimizer.load_state_dict(ckpt[${JSON.stringify(OPTIMIZER_STATE_DICT)}])
 
 model.eval()  # dropout off, batchnorm uses its running statistics
-x = torch.zeros(1, ${shape})${layoutNote}
+x = torch.zeros(1, ${shape}${layoutNote}
 with torch.no_grad():
     logits = model(x)
 print(logits.shape, "step", ckpt["global_step"], "epoch", ckpt["epoch"])

@@ -15,6 +15,7 @@ import { CheckpointNotFoundError, CorruptCheckpointError, isAppError, StorageFul
 import { planEmergencyRetention, planRetention, type RetentionPlan } from './retention';
 import { findRecordProblem, validateRecord, type RecordExpectation } from './validate';
 import { migrateRecord } from './migrate';
+import { dataFileIds } from '../shared/config';
 
 const CHECKPOINT_DB_NAME = 'tab-trainer-checkpoints';
 const STORE_NAME = 'kv';
@@ -219,8 +220,7 @@ export interface StoredFile {
 
 /** The files a record refers to by id. */
 export function recordFiles(record: Pick<CheckpointRecord, 'config'>): string[] {
-  const id = record.config.data.csv?.fileId;
-  return typeof id === 'string' ? [id] : [];
+  return dataFileIds(record.config.data);
 }
 
 /** A file's id: the SHA-256 of its bytes, hex. The same bytes always get the same id. */

@@ -86,6 +86,8 @@ function checkConfig(c: unknown, version: number): string | null {
   for (const key of ['data', 'model', 'train'] as const) {
     if (!isObject(c[key])) return `config.${key} is ${typeName(c[key])}, not an object`;
   }
+  const text = (c.data as Record<string, unknown>).text;
+  if (text !== undefined && !(isObject(text) && typeof text.fileId === 'string')) return `config.data.text.fileId is missing`;
   const csv = (c.data as Record<string, unknown>).csv;
   if (csv === undefined) return null;
   // Format 1 kept the file's text in every record; format 2 refers to the stored file by id.

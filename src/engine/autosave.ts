@@ -138,6 +138,11 @@ export class Autosaver {
   }
 
   /** Resolves when every queued write has settled. */
+  /** True while a checkpoint write is in flight. */
+  get writing(): boolean {
+    return this.#writing !== null;
+  }
+
   async flush(): Promise<void> {
     while (this.#writing) await this.#writing;
   }

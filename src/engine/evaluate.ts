@@ -5,6 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from './data';
 import type { Net } from '../families/worker-contract';
+import { Rng } from '../shared/rng';
+import { drawWindows } from './data/dataset';
+
+/** Seeds the validation windows of text: the same windows at every evaluation and in every run, never the run's rng. */
+const EVAL_WINDOWS_SEED = 0x5eed;
 
 /** Validation batch size: large, since it needs no gradients. */
 const EVAL_BATCH = 1024;
@@ -52,4 +57,26 @@ export async function validate(net: Net, d: Dataset): Promise<Validation> {
   let correct = 0;
   for (let i = 0; i < n; i++) if (predictions[i] === d.yVal[i]) correct++;
   return { loss, accuracy: correct / n, predictions };
+}
+
+/**
+ * A language model's validation loss: mean cross-entropy over `batches` batches of `batchSize`
+ * windows of the validation tokens, the same fixed windows each time (as nanoGPT's estimate_loss,
+ * but fixed, so the curve compares like with like). Eval mode; read back once.
+ */
+export async function validateTokens(net: Net, d: Dataset, blockSize: number, batchSize: number, batches: number): Promise<Validation> {
+  const rng = new Rng(EVAL_WINDOWS_SEED);
+  let lossSum: tf.Tensor = tf.scalar(0);
+  for (let k = 0; k < batches; k++) {
+    const w = drawWindows(rng, d.tokens!.val, blockSize, batchSize);
+    const next = tf.tidy(() => {
+      const logits = tf.reshape(net.forward(tf.tensor2d(w.x, [batchSize, blockSize], 'int32'), false), [-1, d.outputs]);
+      return tf.add(lossSum, lossOf(d, logits, tf.tensor1d(w.y, 'int32')));
+    });
+    lossSum.dispose();
+    lossSum = next;
+  }
+  const loss = (await lossSum.data())[0] / Math.max(1, batches);
+  lossSum.dispose();
+  return { loss, predictions: null };
 }

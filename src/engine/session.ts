@@ -16,6 +16,9 @@ import { ioOf, type Dataset } from './data';
 import { familyWorker } from '../families/worker-registry';
 import { Trainer } from './trainer';
 
+/** A step this long (ms) makes the run wait for a checkpoint write in flight rather than train on. */
+const SLOW_STEP_MS = 200;
+
 export interface SessionCallbacks {
   onProgress: (e: ProgressEvent) => void;
   onBackend: (b: BackendInfo) => void;
@@ -88,14 +91,20 @@ export class Session {
         cb.onCheckpoint?.(o.error ? { error: o.error } : { saved: o.meta, deleted: o.deleted, timings: o.timings });
       });
       this.autosaver = saver;
+      let lastStepEnd = performance.now();
       const summary = await trainer.run({
         onProgress: (e) => {
           cb.onProgress(e);
           channel.publish({ type: 'progress', progress: e });
         },
         betweenSteps: async () => {
+          const stepMs = performance.now() - lastStepEnd;
           const kind = saver.due(trainer);
           if (kind && !deviceLost) await saver.capture(trainer, kind);
+          // A write moves on one event-loop turn per step; after a slow step (seconds for a GPT on
+          // the CPU) it would take many steps to commit, so the run waits for it instead.
+          if (stepMs > SLOW_STEP_MS && saver.writing) await saver.flush();
+          lastStepEnd = performance.now();
         },
       });
       if (deviceLost) throw lostError(deviceLost);

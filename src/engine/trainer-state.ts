@@ -67,7 +67,8 @@ interface ProgressSource {
   stepsPerEpoch: number;
   totalSteps: number;
   scheduleSteps: number;
-  data: { trainSize: number };
+  /** Samples (on text: tokens) one step trains on. */
+  samplesPerStep: number;
 }
 
 /**
@@ -88,7 +89,7 @@ export function progressEvent(t: ProgressSource, losses: number[], started: { st
     step: s.step,
     stepsPerEpoch: t.stepsPerEpoch,
     losses,
-    samplesPerSec: stepsPerSec * Math.min(train.batchSize, t.data.trainSize),
+    samplesPerSec: stepsPerSec * t.samplesPerStep,
     etaSec: stepsPerSec > 0 ? (t.totalSteps - s.step) / stepsPerSec : NaN,
     learningRate: lr,
     epochMetrics,

@@ -11,14 +11,16 @@ import { CorruptCheckpointError } from '../shared/errors';
 import type { TensorEntry, TrainerSnapshot } from '../shared/checkpoint';
 import type { Dataset } from './data';
 import { familyWorker } from '../families/worker-registry';
+import { familyOf } from '../families';
+import { DatasetError } from '../shared/errors';
 import type { BufferUpdate, NamedVariable, Net } from '../families/worker-contract';
-import { ioOf } from './data/dataset';
+import { drawWindows, ioOf } from './data/dataset';
 import { disposeNet, readVariables } from './variables';
-import { applyGradients, createOptimizer, disposeOptimizer, type Optimizer } from './optimizer';
+import { applyGradients, clipGradNorm, createOptimizer, disposeOptimizer, type Optimizer } from './optimizer';
 import { slotNames } from '../shared/optimizer-slots';
 import { permutation, Rng, type RngState } from '../shared/rng';
 import { learningRateAt } from './schedule';
-import { lossOf, validate, type Validation } from './evaluate';
+import { lossOf, validate, validateTokens, type Validation } from './evaluate';
 import { divergedError, readLosses, yieldToEventLoop } from './loop';
 import { progressEvent, snapshotOf, stateOf, type TrainerState } from './trainer-state';
 export type { TrainerState } from './trainer-state';
@@ -41,8 +43,10 @@ export class Trainer {
   state: TrainerState;
   runState: RunState = 'idle';
   #rng: Rng;
-  #x: tf.Tensor;
-  #y: tf.Tensor;
+  #x: tf.Tensor | null = null;
+  #y: tf.Tensor | null = null;
+  /** Tokens per window for text data (the model's block size), else 0. */
+  readonly blockSize: number;
   #stopRequested = false;
   /** Loss scalars of steps not yet read back. */
   #pending: tf.Tensor[] = [];
@@ -54,16 +58,27 @@ export class Trainer {
   constructor(config: RunConfig, data: Dataset) {
     this.config = config;
     this.data = data;
+    this.blockSize = checkInput(config, data);
     this.#rng = new Rng(config.train.seed);
     this.net = familyWorker(config.model).build(config.model, ioOf(data), this.#rng);
-    this.opt = createOptimizer({ name: config.train.optimizer, momentum: config.train.momentum, weightDecay: config.train.weightDecay }, this.net.params);
+    const t = config.train;
+    this.opt = createOptimizer({ name: t.optimizer, momentum: t.momentum, weightDecay: t.weightDecay, beta2: t.beta2 }, this.net.params);
     this.state = { epoch: 0, step: 0, batchInEpoch: 0, order: null, rng: this.#rng.state(), stepLosses: [], history: [], best: null, trainTimeMs: 0 };
-    this.#x = tf.tensor(data.xTrain, [data.trainSize, ...data.inputShape]);
-    this.#y = data.kind === 'classification' ? tf.tensor1d(Int32Array.from(data.yTrain), 'int32') : tf.tensor2d(data.yTrain, [data.trainSize, 1]);
+    if (!data.tokens) {
+      this.#x = tf.tensor(data.xTrain, [data.trainSize, ...data.inputShape]);
+      this.#y = data.kind === 'classification' ? tf.tensor1d(Int32Array.from(data.yTrain), 'int32') : tf.tensor2d(data.yTrain, [data.trainSize, 1]);
+    }
   }
 
+  /** Batches per epoch; on text, train tokens ÷ (batch × block) (at least 1). */
   get stepsPerEpoch(): number {
+    if (this.blockSize > 0) return Math.max(1, Math.floor(this.data.trainSize / (this.config.train.batchSize * this.blockSize)));
     return Math.ceil(this.data.trainSize / this.config.train.batchSize);
+  }
+  /** Samples a step trains on: the batch, or on text its tokens (batch × block). */
+  get samplesPerStep(): number {
+    if (this.blockSize > 0) return this.config.train.batchSize * this.blockSize;
+    return Math.min(this.config.train.batchSize, this.data.trainSize);
   }
   get totalSteps(): number {
     return this.stepsPerEpoch * this.config.train.epochs;
@@ -161,7 +176,7 @@ export class Trainer {
    * stopped early. It trains this trainer's model, so use a throwaway one.
    */
   async measure(fastestSoFar = 0, timeMs = 300): Promise<{ samplesPerSec: number; stoppedEarly: boolean }> {
-    const batch = Math.min(this.config.train.batchSize, this.data.trainSize);
+    const batch = this.samplesPerStep;
     const c0 = performance.now();
     await readLosses([this.#trainStep()]);
     // The first step includes compiling: shaders on the GPU backends (seconds on a slow GPU), only
@@ -190,22 +205,20 @@ export class Trainer {
   /** One optimizer step on the next batch; returns the (kept) loss scalar. */
   #trainStep(): tf.Tensor {
     const s = this.state;
-    const bs = this.config.train.batchSize;
-    if (s.batchInEpoch === 0 || !s.order) s.order = permutation(this.#rng, this.data.trainSize);
-    const idx = s.order.subarray(s.batchInEpoch * bs, Math.min((s.batchInEpoch + 1) * bs, this.data.trainSize));
-    const lr = learningRateAt(s.step, this.config.train.learningRate, this.config.train.schedule, this.stepsPerEpoch, this.scheduleSteps);
+    const train = this.config.train;
+    const lr = learningRateAt(s.step, train.learningRate, train.schedule, this.stepsPerEpoch, this.scheduleSteps);
     const updates: BufferUpdate[] = [];
-    const idxT = tf.tensor1d(idx, 'int32');
-    const xb = tf.gather(this.#x, idxT);
-    const yb = tf.gather(this.#y, idxT);
+    const [xb, yb] = this.#nextBatch();
     const vars = this.net.params.map((p) => p.variable);
-    const { value, grads } = tf.variableGrads(() => lossOf(this.data, this.net.forward(xb, true, this.#rng, updates), yb) as tf.Scalar, vars);
-    applyGradients(this.opt, this.net.params, vars.map((v) => grads[v.name]), lr);
+    const { value, grads } = tf.variableGrads(() => lossOf(this.data, this.#logits(this.net.forward(xb, true, this.#rng, updates)), yb) as tf.Scalar, vars);
+    const raw = vars.map((v) => grads[v.name]);
+    const clipped = train.gradClip ? clipGradNorm(raw, train.gradClip) : [];
+    applyGradients(this.opt, this.net.params, train.gradClip ? clipped : raw, lr);
     for (const u of updates) {
       u.variable.assign(u.value);
       u.value.dispose();
     }
-    tf.dispose([idxT, xb, yb, ...Object.values(grads)]);
+    tf.dispose([xb, yb, ...clipped, ...Object.values(grads)]);
     s.step += 1;
     s.batchInEpoch += 1;
     if (s.batchInEpoch >= this.stepsPerEpoch) {
@@ -215,6 +228,30 @@ export class Trainer {
     }
     s.rng = this.#rng.state();
     return value;
+  }
+
+  /**
+   * The next batch: on text, batchSize random windows of the train tokens (drawn from the run's rng,
+   * so a resume draws the same ones); else the next slice of the epoch's shuffle order (drawn at its start).
+   */
+  #nextBatch(): [tf.Tensor, tf.Tensor] {
+    const s = this.state;
+    const bs = this.config.train.batchSize;
+    if (this.data.tokens) {
+      const w = drawWindows(this.#rng, this.data.tokens.train, this.blockSize, bs);
+      return [tf.tensor2d(w.x, [bs, this.blockSize], 'int32'), tf.tensor1d(w.y, 'int32')];
+    }
+    if (s.batchInEpoch === 0 || !s.order) s.order = permutation(this.#rng, this.data.trainSize);
+    const idx = s.order.subarray(s.batchInEpoch * bs, Math.min((s.batchInEpoch + 1) * bs, this.data.trainSize));
+    return tf.tidy(() => {
+      const idxT = tf.tensor1d(idx, 'int32');
+      return [tf.gather(this.#x!, idxT), tf.gather(this.#y!, idxT)];
+    });
+  }
+
+  /** A language model's logits [B, T, vocab] as rows [B·T, vocab], one per predicted token; others unchanged. */
+  #logits(out: tf.Tensor): tf.Tensor {
+    return this.blockSize > 0 ? tf.reshape(out, [-1, this.data.outputs]) : out;
   }
 
   async #endEpoch(): Promise<EpochMetrics> {
@@ -234,6 +271,7 @@ export class Trainer {
 
   /** Loss and accuracy (classification) on the validation set, in eval mode. */
   validate(): Promise<Validation> {
+    if (this.blockSize > 0) return validateTokens(this.net, this.data, this.blockSize, this.config.train.batchSize, this.config.train.evalBatches ?? DEFAULT_EVAL_BATCHES);
     return validate(this.net, this.data);
   }
 
@@ -310,7 +348,30 @@ export class Trainer {
   dispose(): void {
     disposeNet(this.net);
     disposeOptimizer(this.opt);
-    tf.dispose([this.#x, this.#y]);
+    if (this.#x) tf.dispose([this.#x, this.#y!]);
   }
+}
+
+/** Validation batches on text when the config does not say (nanoGPT's estimate_loss takes 200, too slow for the CPU backend). */
+export const DEFAULT_EVAL_BATCHES = 20;
+
+/**
+ * Checks that the model family takes this kind of data, and that a text holds a full window in
+ * both parts. Returns the block size on text, else 0.
+ * @throws DatasetError saying what to pick instead
+ */
+function checkInput(config: RunConfig, data: Dataset): number {
+  const family = familyOf(config.model);
+  const wantsTokens = family.input === 'tokens';
+  if (wantsTokens && !data.tokens) throw new DatasetError(`${family.label} models learn from text. Pick Tiny Shakespeare or a text upload in the Data cell, or another model.`);
+  if (!wantsTokens && data.tokens) throw new DatasetError(`Text data needs a language model. Pick the GPT family (a GPT preset) in the Model cell.`);
+  if (!data.tokens) return 0;
+  const block = family.contextLength!(config.model);
+  for (const [part, tokens] of [['training', data.tokens.train], ['validation', data.tokens.val]] as const) {
+    if (tokens.length <= block) {
+      throw new DatasetError(`The text's ${part} part has ${tokens.length.toLocaleString('en-US')} characters, fewer than one block of ${block} plus one. Use a longer text, or a smaller block size in the Model cell.`);
+    }
+  }
+  return block;
 }
 

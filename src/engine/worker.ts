@@ -15,6 +15,7 @@ import type {
   DataPreview,
   DecisionBoundary,
   EvalResult,
+  GenerateRequest,
   ExportFormat,
   ImportResult,
   ProgressEvent,
@@ -35,6 +36,7 @@ import type { Trainer } from './trainer';
 import { watchRun } from './watch';
 import { reportDeviceLoss } from './device-loss';
 import { testHooks } from './test-hooks';
+import { generateText } from './generate';
 
 let session: Session | null = null;
 /** Weights of the last uploaded state_dict, for a run started with weightsFrom 'uploaded'. */
@@ -116,6 +118,12 @@ const api = {
   async saveNow(): Promise<void> {
     await session?.saveNow();
   },
+
+  /**
+   * Text from the current language model (the live one, also while it trains: steps go on between
+   * characters), each character passed to `onText` as it is drawn. Throws DatasetError for a bad request.
+   */
+  generate: (request: GenerateRequest, onText: (s: string) => void): Promise<string> => reportDeviceLoss(() => generate(request, onText)),
 
   /** Accuracy and confusion matrix (or MSE) on the validation set of the current model. */
   evaluate: (): Promise<EvalResult> => reportDeviceLoss(evaluate),
@@ -243,10 +251,17 @@ const api = {
   },
 };
 
+async function generate(request: GenerateRequest, onText: (s: string) => void): Promise<string> {
+  const t = current();
+  if (!t.data.tokens || t.blockSize === 0) throw new DatasetError('Generating text needs a language model trained on text. Pick a text dataset and a GPT preset, then train.');
+  return generateText(t.net, t.data.tokens.vocab, t.blockSize, request, onText);
+}
+
 async function evaluate(): Promise<EvalResult> {
   const t = current();
   const d = t.data;
   const v = await t.validate();
+  if (d.tokens) return { kind: 'classification', loss: v.loss, perplexity: Math.exp(v.loss), classNames: [] };
   if (d.kind === 'regression') return { kind: 'regression', mse: v.loss, classNames: d.classNames };
   const confusion = d.classNames.map(() => new Array<number>(d.outputs).fill(0));
   v.predictions?.forEach((p, i) => confusion[d.yVal[i]][p]++);

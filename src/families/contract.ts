@@ -4,7 +4,7 @@
  * exports its Family (spec, presets, the one shape walker, the PyTorch names and code), `worker.ts`
  * its FamilyWorker (tfjs variables and forward pass), `Editor.svelte` its part of the Model cell.
  */
-import type { ModelIO, ModelSpec } from '../shared/config';
+import type { ModelIO, ModelSpec, ScheduleConfig, TrainConfig } from '../shared/config';
 
 export interface LayerSummary {
   /** 'dense', 'conv2d', …, or 'output' for the head. */
@@ -28,8 +28,11 @@ export interface TorchTensor {
   /** Our name ('0.kernel'), or null for a torch-only counter such as num_batches_tracked. */
   ourName: string | null;
   ourShape: number[];
-  /** 'param': trained (has optimizer slots); 'buffer': e.g. BatchNorm running stats; 'counter': num_batches_tracked. */
-  role: 'param' | 'buffer' | 'counter';
+  /**
+   * 'param': trained (has optimizer slots); 'buffer': e.g. BatchNorm running stats; 'counter': num_batches_tracked;
+   * 'tied': the same tensor as the param `ourName` under a second key (a GPT's lm_head.weight), saved, required, loaded once.
+   */
+  role: 'param' | 'buffer' | 'counter' | 'tied';
   /** Our data -> PyTorch's layout (a new array). */
   toTorch(data: Float32Array): Float32Array;
   /** PyTorch's data -> our layout (a new array). */
@@ -44,6 +47,8 @@ export interface TorchModel {
   params: TorchTensor[];
   /** PyTorch's per-sample input shape: [C, H, W] for images, [F] for tabular data. */
   torchInputShape: number[];
+  /** 'long' when the model takes token ids; absent = float inputs. */
+  torchInputDtype?: 'long';
   /** Python statements (no imports beyond `torch` and `from torch import nn`) that bind `model`. */
   python: string;
 }
@@ -52,6 +57,14 @@ export interface Family {
   id: string;
   /** Shown in the Model cell. */
   label: string;
+  /**
+   * 'tokens' for language models: they train on text (a dataset with token streams) and read windows
+   * of `contextLength(spec)` tokens. Absent: they take samples of the data's input shape.
+   */
+  input?: 'tokens';
+  contextLength?(spec: ModelSpec): number;
+  /** Training settings a preset comes with (applied when the notebook switches to this family). */
+  presetTraining?(name: string): Partial<Omit<TrainConfig, 'schedule'>> & { schedule?: Partial<ScheduleConfig> };
   /** Preset names, in the order the Model cell lists them. */
   presets: readonly string[];
   /** A preset's spec for data of `io` (e.g. an MLP fed images starts with a flatten). */

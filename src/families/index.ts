@@ -7,8 +7,9 @@ import type { ModelSpec } from '../shared/config';
 import { ModelSpecError } from '../shared/errors';
 import type { Family } from './contract';
 import { stack } from './stack';
+import { gpt } from './gpt';
 
-export const FAMILIES: readonly Family[] = [stack];
+export const FAMILIES: readonly Family[] = [stack, gpt];
 
 /** The family a spec belongs to; specs saved before families existed are 'stack'. */
 export function familyId(spec: Pick<ModelSpec, 'family'>): string {

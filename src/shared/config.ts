@@ -46,6 +46,14 @@ export interface CsvSource {
   task: Task;
 }
 
+/** The user's own text file (the 'text' source): stored once in the file store, referenced by id like a CSV. */
+export interface TextFileSource {
+  /** File name, shown to the user. */
+  fileName: string;
+  /** The file's id in the file store (its SHA-256, hex). */
+  fileId: string;
+}
+
 export interface DataConfig {
   dataset: DatasetId;
   /** Samples generated for the synthetic sets (spiral, circles, xor, gaussian, sine). */
@@ -57,6 +65,14 @@ export interface DataConfig {
   /** Seed for generation and the train/validation split. */
   seed: number;
   csv?: CsvSource;
+  /** The uploaded text of the 'text' source. */
+  text?: TextFileSource;
+}
+
+/** Ids of the uploaded files `data` refers to (a CSV, a text), each once. */
+export function dataFileIds(data: Pick<DataConfig, 'csv' | 'text'>): string[] {
+  const ids = [data.csv?.fileId, data.text?.fileId].filter((id): id is string => typeof id === 'string');
+  return [...new Set(ids)];
 }
 
 export const DEFAULT_DATA: DataConfig = {
@@ -67,7 +83,8 @@ export const DEFAULT_DATA: DataConfig = {
   seed: 42,
 };
 
-export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+/** 'adamw': Adam with decoupled weight decay on tensors of two or more dimensions only (nanoGPT's two groups). */
+export type OptimizerName = 'adam' | 'adamw' | 'sgd' | 'rmsprop';
 export type ScheduleName = 'constant' | 'step' | 'cosine';
 export type BackendChoice = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendName = Exclude<BackendChoice, 'auto'>;
@@ -90,8 +107,18 @@ export interface TrainConfig {
   optimizer: OptimizerName;
   /** SGD and RMSprop momentum (PyTorch's meaning). */
   momentum: number;
-  /** L2 weight decay added to the gradient, as PyTorch's `weight_decay`. */
+  /**
+   * L2 weight decay added to the gradient, as PyTorch's `weight_decay`; for AdamW the decoupled decay
+   * (w -= lr × decay × w) of matrices and embeddings, none for vectors (biases, LayerNorm).
+   */
   weightDecay: number;
+  /** Adam's and AdamW's second-moment rate; absent = PyTorch's 0.999. */
+  beta2?: number;
+  /** Clip the gradients' global norm to this (torch.nn.utils.clip_grad_norm_); absent or 0 = off. */
+  gradClip?: number;
+  /** Text data: batches of validation windows (fixed ones, the same every time) the validation loss averages. */
+  evalBatches?: number;
+
   schedule: ScheduleConfig;
   /**
    * Epochs the LR schedule is planned over; absent = `epochs`. "Train N more epochs" raises

@@ -53,6 +53,7 @@ export type DataPreview = DatasetInfo &
     | { type: 'scatter'; points: Float32Array; labels: Float32Array }
     | { type: 'images'; pixels: Uint8Array; width: number; height: number; labels: Int32Array }
     | { type: 'table'; columns: string[]; rows: number[][] }
+    | { type: 'text'; vocab: string[]; windows: string[]; totalTokens: number }
   );
 
 
@@ -103,11 +104,27 @@ export interface RunStateReadout {
   history: EpochMetrics[];
 }
 
+/** What the Generate cell asks a language model for. */
+export interface GenerateRequest {
+  prompt: string;
+  /** Characters to generate after the prompt. */
+  chars: number;
+  /** Logits are divided by it: below 1 sharper, above 1 more random. */
+  temperature: number;
+  /** Draw among the k likeliest tokens only; 0 = all. */
+  topK: number;
+  /** Seeds the draws: the same seed and weights give the same text. */
+  seed: number;
+}
+
 export interface EvalResult {
   kind: 'classification' | 'regression';
   /** Validation accuracy (classification) or MSE (regression). */
   accuracy?: number;
   mse?: number;
+  /** Language models: mean cross-entropy (nats) on the fixed validation windows, and its exp. */
+  loss?: number;
+  perplexity?: number;
   /** confusion[true][predicted], classification only. */
   confusion?: number[][];
   classNames: string[];

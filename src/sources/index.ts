@@ -9,8 +9,9 @@ import { moons } from './moons';
 import { iris } from './iris';
 import { digits } from './digits';
 import { csv } from './csv';
+import { shakespeare, text } from './text';
 
-export const SOURCES: readonly Source[] = [spiral, circles, xor, gaussian, moons, sine, iris, digits, csv];
+export const SOURCES: readonly Source[] = [spiral, circles, xor, gaussian, moons, sine, iris, digits, csv, shakespeare, text];
 
 /** The source of `id`, or undefined (a notebook or file from a newer version). */
 export function sourceOf(id: string): Source | undefined {

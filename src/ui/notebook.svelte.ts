@@ -4,9 +4,9 @@
  * starts its own effects.
  */
 import { createStore, get, set } from 'idb-keyval';
-import { DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type ModelIO, type ModelSpec, type RunConfig, type TrainConfig } from '../shared/config';
+import { dataFileIds, DEFAULT_DATA, DEFAULT_TRAIN, type DataConfig, type ModelIO, type ModelSpec, type RunConfig, type TrainConfig } from '../shared/config';
 import type { DataPreview } from '../shared/engine-api';
-import { familyOf, FAMILIES } from '../families';
+import { familyOf, FAMILIES, type Family } from '../families';
 import { csvColumns } from '../sources/csv/parse';
 import type { Engine } from './engine-client';
 import { parseRecord, RECORD_VERSION, type LegacyCsv, type NotebookRecord } from './notebook-record';
@@ -52,7 +52,7 @@ export class Notebook {
   notice = $state<string | null>(null);
   saveStatus = $state<'loading' | 'saved' | 'saving' | 'failed'>('loading');
   /** The notebook a shared one replaced (its name), while "Back to my notebook" can restore it. */
-  previous = $state<{ title: string; fileId?: string } | null>(null);
+  previous = $state<{ title: string; fileIds: string[] } | null>(null);
 
   summary = $derived(this.preview ? familyOf(this.model).summarize(this.model, ioOfPreview(this.preview)) : null);
   /** Why training cannot start now, or null when it can. */
@@ -100,7 +100,24 @@ export class Notebook {
   /** Replaces the model with a preset of its family (ignored for a name the family does not have). */
   applyPreset(name: string): void {
     const family = familyOf(this.model);
+    if (!family.presets.includes(name)) return;
+    this.model = family.preset(name, this.preview ? ioOfPreview(this.preview) : TABULAR_2D);
+    this.#applyTraining(family, name);
+  }
+
+  /**
+   * The same preset rebuilt for new data (a flatten for images): the model only. The training
+   * settings stay the user's (a reload or an opened notebook previews its data again).
+   */
+  #adaptPreset(name: string): void {
+    const family = familyOf(this.model);
     if (family.presets.includes(name)) this.model = family.preset(name, this.preview ? ioOfPreview(this.preview) : TABULAR_2D);
+  }
+
+  /** The training settings a preset comes with, if its family has any (GPT's are nanoGPT's). */
+  #applyTraining(family: Family, name: string): void {
+    const training = family.presetTraining?.(name);
+    if (training) Object.assign(this.train, training, { schedule: { ...this.train.schedule, ...training.schedule } });
   }
 
   /**
@@ -108,12 +125,12 @@ export class Notebook {
    * the file the notebook used before is freed unless a run still uses it.
    */
   async storeFile(name: string, bytes: Uint8Array): Promise<string> {
-    return this.#engine.storeFile(name, bytes, this.previous?.fileId ? [this.previous.fileId] : []);
+    return this.#engine.storeFile(name, bytes, this.previous?.fileIds ?? []);
   }
 
   /** Data files to keep when files are freed: this notebook's and the previous notebook's. */
   keptFiles(): string[] {
-    return [this.data.csv?.fileId, this.previous?.fileId].filter((id): id is string => id !== undefined);
+    return [...dataFileIds(this.data), ...(this.previous?.fileIds ?? [])];
   }
 
   /**
@@ -143,7 +160,7 @@ export class Notebook {
   async replace(shared: SharedNotebook, runId: string, beforeSwitch: () => void): Promise<void> {
     const current = this.#record();
     await set(PREVIOUS_KEY, current, store); // throws (a full disk): then nothing was replaced
-    this.previous = { title: current.title ?? DEFAULT_TITLE, fileId: current.data.csv?.fileId };
+    this.previous = { title: current.title ?? DEFAULT_TITLE, fileIds: dataFileIds(current.data) };
     beforeSwitch();
     this.#apply({ ...shared, version: RECORD_VERSION, runId, autoResume: false });
   }
@@ -158,7 +175,7 @@ export class Notebook {
     }
     const current = this.#record();
     await set(PREVIOUS_KEY, current, store);
-    this.previous = { title: current.title ?? DEFAULT_TITLE, fileId: current.data.csv?.fileId };
+    this.previous = { title: current.title ?? DEFAULT_TITLE, fileIds: dataFileIds(current.data) };
     beforeSwitch();
     this.#apply(record);
   }
@@ -222,7 +239,7 @@ export class Notebook {
       }
       this.saveStatus = 'saved';
       const previous = parseRecord(await get(PREVIOUS_KEY, store));
-      if (typeof previous !== 'string') this.previous = { title: previous.title ?? DEFAULT_TITLE, fileId: previous.data.csv?.fileId };
+      if (typeof previous !== 'string') this.previous = { title: previous.title ?? DEFAULT_TITLE, fileIds: dataFileIds(previous.data) };
     } catch (e) {
       console.error('Reading the notebook from IndexedDB failed:', e);
       this.notice = 'The saved notebook could not be opened (storage unavailable); changes may not be kept.';
@@ -246,6 +263,19 @@ export class Notebook {
     }
   }
 
+  /**
+   * Text needs a language model and other data a sample model: switching between them takes the
+   * first preset of a family that fits (GPT nano comes with nanoGPT's training settings for it).
+   */
+  #switchFamily(toText: boolean, preview: DataPreview): void {
+    const family = FAMILIES.find((f) => (f.input === 'tokens') === toText)!;
+    const name = family.presets[0];
+    this.model = family.preset(name, ioOfPreview(preview));
+    this.#applyTraining(family, name);
+    // nanoGPT's split for text: the first 90% trains, the last 10% validates.
+    if (toText && this.data.validationSplit === DEFAULT_DATA.validationSplit) this.data.validationSplit = 0.1;
+  }
+
   async #loadPreview(data: DataConfig): Promise<void> {
     const generation = ++this.#previewGeneration;
     this.previewing = true;
@@ -255,8 +285,10 @@ export class Notebook {
       const oldShape = this.preview?.inputShape.join();
       this.preview = preview;
       this.previewError = null;
+      const isText = preview.type === 'text';
+      if (isText !== (familyOf(this.model).input === 'tokens')) this.#switchFamily(isText, preview);
       // A preset adapts to the new input (e.g. a flatten for images); an edited model is left alone.
-      if (oldShape !== preview.inputShape.join()) this.applyPreset(this.model.name);
+      else if (oldShape !== preview.inputShape.join()) this.#adaptPreset(this.model.name);
     } catch (e) {
       if (generation !== this.#previewGeneration) return;
       const err = e as Error;

@@ -16,6 +16,23 @@ export interface SharedNotebook {
   train: TrainConfig;
 }
 
+/** The uploaded files (a CSV, a text) a notebook's data refers to, by the DataConfig key that holds each. */
+const FILE_KEYS = ['csv', 'text'] as const;
+
+export function uploadedFiles(data: DataConfig): { fileName: string; fileId: string }[] {
+  return FILE_KEYS.flatMap((k) => (data[k] ? [{ fileName: data[k].fileName, fileId: data[k].fileId }] : []));
+}
+
+/** `data` with each uploaded file's id replaced through `ids` (old id -> id stored here). */
+export function withFileIds(data: DataConfig, ids: Record<string, string>): DataConfig {
+  const out = structuredClone(data);
+  for (const k of FILE_KEYS) {
+    const f = out[k];
+    if (f && Object.hasOwn(ids, f.fileId)) f.fileId = ids[f.fileId];
+  }
+  return out;
+}
+
 /** `#notebook=<base64url of the JSON>` */
 export const HASH_KEY = 'notebook';
 /** A link longer than this is refused unread (notes are text; 1 MB of them is far past any real notebook). */
@@ -39,7 +56,7 @@ export interface NotebookFile {
   version: typeof FILE_VERSION;
   savedAt: string;
   notebook: SharedNotebook;
-  /** The CSV the Data cell uses, when there is one. */
+  /** The uploaded file the Data cell uses (a CSV, a text), when there is one. */
   files: CarriedFile[];
   /** The run's latest checkpoint as our `.pt` bundle, when the user chose to include it. */
   checkpoint?: { fileName: string; base64: string };
@@ -47,14 +64,16 @@ export interface NotebookFile {
 
 export type Read<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** The link to share: this page's address with the notebook in the hash. A CSV file cannot travel in it. */
+/** The link to share: this page's address with the notebook in the hash. An uploaded file cannot travel in it. */
 export function shareLink(pageUrl: string, notebook: SharedNotebook): { url: string; leftOut: string | null } {
-  const { csv, ...data } = notebook.data;
+  const data = { ...notebook.data };
+  for (const k of FILE_KEYS) delete data[k];
   const payload: SharedNotebook = { ...notebook, data };
+  const left = uploadedFiles(notebook.data).map((f) => f.fileName);
   const url = new URL(pageUrl);
   url.search = ''; // ?backend=… and the like are this browser's choices, not the notebook's
   url.hash = `${HASH_KEY}=${toBase64Url(new TextEncoder().encode(JSON.stringify(payload)))}`;
-  return { url: url.href, leftOut: csv ? csv.fileName : null };
+  return { url: url.href, leftOut: left.length > 0 ? left.join(', ') : null };
 }
 
 /** The notebook in a page's hash: null when the hash holds none, else the notebook or why it is unusable. */
@@ -97,8 +116,9 @@ export function readNotebookFile(bytes: Uint8Array): Read<NotebookFile> {
     if (!isObj(f) || typeof f.id !== 'string' || typeof f.name !== 'string' || typeof f.base64 !== 'string' || !BASE64.test(f.base64)) return { ok: false, reason: 'one of its data files is unreadable' };
     files.push({ id: f.id, name: f.name, base64: f.base64 });
   }
-  const csv = notebook.value.data.csv;
-  if (csv && !files.some((f) => f.id === csv.fileId)) return { ok: false, reason: `it refers to the data file ${csv.fileName} but does not hold it` };
+  for (const u of uploadedFiles(notebook.value.data)) {
+    if (!files.some((f) => f.id === u.fileId)) return { ok: false, reason: `it refers to the data file ${u.fileName} but does not hold it` };
+  }
   let checkpoint: NotebookFile['checkpoint'];
   if (json.checkpoint !== undefined) {
     const c = json.checkpoint;
@@ -111,7 +131,8 @@ export function readNotebookFile(bytes: Uint8Array): Read<NotebookFile> {
 /** A few words on what opening the notebook sets, for the confirmation. */
 export function describeShared(nb: SharedNotebook, sourceLabel: string): string {
   const t = nb.train;
-  const data = nb.data.csv ? `${sourceLabel} (${nb.data.csv.fileName})` : `${sourceLabel} (seed ${nb.data.seed})`;
+  const names = uploadedFiles(nb.data).map((f) => f.fileName);
+  const data = names.length > 0 ? `${sourceLabel} (${names.join(', ')})` : `${sourceLabel} (seed ${nb.data.seed})`;
   return `${data} · ${nb.model.name} · ${t.epochs} epochs of ${t.optimizer === 'sgd' ? 'SGD' : t.optimizer === 'adam' ? 'Adam' : 'RMSprop'} at learning rate ${t.learningRate}, seed ${t.seed}`;
 }
 

@@ -17,8 +17,8 @@ export interface Dataset extends DatasetInfo {
   yTrain: Float32Array;
   xVal: Float32Array;
   yVal: Float32Array;
-  /** How previewOf() shows it: 2-D points, images, or a table of the first rows. */
-  view: 'scatter' | 'images' | 'table';
+  /** How previewOf() shows it: 2-D points, images, a table of the first rows, or text windows. */
+  view: 'scatter' | 'images' | 'table' | 'text';
   /** Feature names, one per input column (tables); empty for images. */
   featureNames: string[];
   /** Name of the target column in tables ('class' or the CSV label column). */
@@ -28,6 +28,53 @@ export interface Dataset extends DatasetInfo {
    * apply the same transform to raw inputs given to predict().
    */
   standardization?: { mean: Float32Array; std: Float32Array };
+  /**
+   * Present for text (sources/text): the token streams the trainer draws windows from instead of
+   * samples (x and y arrays are then empty; trainSize and valSize count tokens).
+   */
+  tokens?: TokenStreams;
+}
+
+/** A tokenized text split in two: a model learns to predict each next token. */
+export interface TokenStreams {
+  train: Uint16Array;
+  val: Uint16Array;
+  /** The text of every token id (characters, for a character-level vocabulary). */
+  vocab: string[];
+}
+
+/** A batch of `count` windows: x[b, t] = tokens[start_b + t], y[b, t] = tokens[start_b + t + 1]. */
+export interface Windows {
+  x: Int32Array;
+  y: Int32Array;
+  starts: number[];
+}
+
+/**
+ * Draws `count` windows of `blockSize` tokens at random starts (uniform over 0..n - blockSize - 1,
+ * as nanoGPT's get_batch) from `rng`: one rng.int per window, so a resumed run draws the same ones.
+ * @throws DatasetError when the tokens hold no full window (blockSize + 1 tokens)
+ */
+export function drawWindows(rng: Rng, tokens: Uint16Array, blockSize: number, count: number): Windows {
+  const n = tokens.length;
+  if (n <= blockSize) {
+    throw new DatasetError(`The text has ${n.toLocaleString('en-US')} tokens in this part, too few for one block of ${blockSize} (it needs ${blockSize + 1}). Use a longer text, or a smaller block size in the Model cell.`);
+  }
+  const starts = Array.from({ length: count }, () => rng.int(n - blockSize));
+  return windowsAt(tokens, blockSize, starts);
+}
+
+/** The windows that start at `starts`. */
+export function windowsAt(tokens: Uint16Array, blockSize: number, starts: number[]): Windows {
+  const x = new Int32Array(starts.length * blockSize);
+  const y = new Int32Array(starts.length * blockSize);
+  starts.forEach((s, b) => {
+    for (let t = 0; t < blockSize; t++) {
+      x[b * blockSize + t] = tokens[s + t];
+      y[b * blockSize + t] = tokens[s + t + 1];
+    }
+  });
+  return { x, y, starts };
 }
 
 /** Samples before splitting: x row-major with `rowSize` floats per sample. */

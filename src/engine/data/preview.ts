@@ -5,6 +5,8 @@ import type { Dataset } from './dataset';
 export const MAX_SCATTER_POINTS = 1000;
 export const PREVIEW_IMAGES = 32;
 export const PREVIEW_ROWS = 20;
+export const PREVIEW_WINDOWS = 4;
+export const PREVIEW_WINDOW_TOKENS = 120;
 
 /**
  * Builds the preview. It copies only what it shows, never the dataset's arrays, because the result
@@ -30,6 +32,8 @@ export function previewOf(ds: Dataset): DataPreview {
       return { ...info, type: 'images', ...imagesOf(ds) };
     case 'table':
       return { ...info, type: 'table', ...tableOf(ds) };
+    case 'text':
+      return { ...info, type: 'text', ...textOf(ds) };
   }
 }
 
@@ -74,6 +78,19 @@ function tableOf(ds: Dataset): { columns: string[]; rows: number[][] } {
     rows.push(row);
   }
   return { columns: [...ds.featureNames, ds.targetName], rows };
+}
+
+/** The vocabulary and PREVIEW_WINDOWS windows of the train text, evenly spaced. */
+function textOf(ds: Dataset): { vocab: string[]; windows: string[]; totalTokens: number } {
+  const t = ds.tokens!;
+  const n = t.train.length;
+  const span = Math.min(PREVIEW_WINDOW_TOKENS, n);
+  const windows: string[] = [];
+  for (let k = 0; k < PREVIEW_WINDOWS && n > 0; k++) {
+    const start = Math.floor((k * (n - span)) / PREVIEW_WINDOWS);
+    windows.push(Array.from(t.train.subarray(start, start + span), (id) => t.vocab[id]).join(''));
+  }
+  return { vocab: [...t.vocab], windows, totalTokens: n + t.val.length };
 }
 
 /** Six significant digits: undoes float32 round-off such as 5.0999999 for 5.1. */
