@@ -6,6 +6,8 @@ export {
   deleteRun,
   isQuotaError,
   listFiles,
+  labelRun,
+  listRunListings,
   listRuns,
   loadCheckpoint,
   loadLatestValid,
