@@ -1,0 +1,157 @@
+import { test, expect, type Page } from '@playwright/test';
+import { setUpSpiral } from './spiral';
+
+/** The Runs cell (issue 9): every stored run listed, its lineage, its checkpoints, delete with undo. */
+const cell = (page: Page) => page.getByRole('region', { name: 'Runs' });
+const runRows = (page: Page) => cell(page).getByRole('table', { name: 'Runs' }).locator('tbody tr[data-run-id]');
+const progress = (page: Page) => page.getByRole('progressbar', { name: 'Training progress' });
+const checkpointsCell = (page: Page) => page.getByRole('region', { name: 'Checkpoints' });
+/** Column text of every run row, oldest run first. */
+const column = (page: Page, n: number) => runRows(page).locator(`td:nth-child(${n})`).allTextContents();
+const STATUS = 2, STARTED = 3, SETUP = 4, EPOCHS = 5, BEST = 6, LINEAGE = 9;
+
+async function trainTo(page: Page, epochs: number): Promise<void> {
+  await expect(progress(page)).toHaveAttribute('aria-valuenow', String(epochs));
+  await expect(page.getByRole('button', { name: /^(Train|Resume training)$/ })).toBeEnabled();
+}
+
+test('lists every run with its setup and lineage; Load weights only and Start fresh ask first and keep the run they leave', async ({ page }) => {
+  await setUpSpiral(page, 2);
+  await expect(page.getByText('All changes saved')).toBeVisible();
+  await expect(cell(page).getByText('No runs stored yet')).toBeVisible();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await trainTo(page, 2);
+
+  await expect(runRows(page)).toHaveCount(1);
+  expect(await column(page, STATUS)).toEqual(['finished']);
+  expect(await column(page, EPOCHS)).toEqual(['2/2']);
+  expect((await column(page, SETUP))[0]).toBe('Spiral (2D) · Tiny MLP · Adam 0.01');
+  expect((await column(page, STARTED))[0]).toMatch(/\d{4}/); // a date, not a clock time alone
+  expect((await column(page, BEST))[0]).toMatch(/^\d\.\d+ \(epoch [12]\)$/);
+  expect(await column(page, LINEAGE)).toEqual(['from scratch']);
+  await expect(cell(page).getByLabel('Name of Run 1')).toHaveValue('Run 1');
+
+  // Load weights only says what it will do; Cancel changes nothing.
+  const newest = checkpointsCell(page).getByRole('button', { name: /^Load weights only: final checkpoint at epoch 2/ });
+  await newest.click();
+  const dialog = page.getByRole('dialog', { name: 'Start a new run from these weights?' });
+  await expect(dialog).toContainText('Run 1 stays stored and listed in the Runs cell');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(runRows(page)).toHaveCount(1);
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+
+  await newest.click();
+  await dialog.getByRole('button', { name: 'Start new run' }).click();
+  await trainTo(page, 2);
+  await expect(runRows(page)).toHaveCount(2);
+  expect(await column(page, LINEAGE)).toEqual(['from scratch', 'weights from Run 1, epoch 2']);
+  expect(await column(page, STATUS)).toEqual(['finished', 'finished']);
+  await expect(runRows(page).nth(1)).toContainText('in the notebook');
+
+  // A new name shows in the lineage of the run that took its weights.
+  const name = cell(page).getByLabel('Name of Run 1');
+  await name.fill('baseline');
+  await name.press('Enter');
+  await expect(cell(page).getByLabel('Name of baseline')).toHaveValue('baseline');
+  expect(await column(page, LINEAGE)).toEqual(['from scratch', 'weights from baseline, epoch 2']);
+
+  // Start fresh says the run it leaves stays, and it does.
+  await page.getByRole('button', { name: 'Start fresh' }).click();
+  const fresh = page.getByRole('dialog', { name: 'Start fresh?' });
+  await expect(fresh).toContainText('Run 2 and its');
+  await fresh.getByRole('button', { name: 'Start fresh' }).click();
+  await trainTo(page, 2);
+  await expect(runRows(page)).toHaveCount(3);
+  expect(await column(page, LINEAGE)).toEqual(['from scratch', 'weights from baseline, epoch 2', 'from scratch']);
+
+  // Names and lineage are kept across a reload.
+  await page.reload();
+  await expect(runRows(page)).toHaveCount(3);
+  await expect(cell(page).getByLabel('Name of baseline')).toBeVisible();
+  expect(await column(page, LINEAGE)).toEqual(['from scratch', 'weights from baseline, epoch 2', 'from scratch']);
+});
+
+test('opens a run\'s checkpoints, continues an earlier run, deletes with confirmation and undo', async ({ page }) => {
+  await setUpSpiral(page, 2);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await trainTo(page, 2);
+  await page.getByLabel('Epochs', { exact: true }).fill('3');
+  await page.getByRole('button', { name: 'Start fresh' }).click();
+  await page.getByRole('dialog', { name: 'Start fresh?' }).getByRole('button', { name: 'Start fresh' }).click();
+  await trainTo(page, 3);
+  await expect(runRows(page)).toHaveCount(2);
+  await expect(cell(page).getByLabel('Storage totals')).toContainText(/^2 runs with \d+ checkpoints: [\d.]+ KB in this browser; the site uses/);
+
+  // Open: the run's checkpoints, newest first, with the best badge on the lowest validation loss.
+  await cell(page).getByRole('button', { name: 'Checkpoints of Run 1' }).click();
+  const list = cell(page).getByRole('table', { name: 'Checkpoints of Run 1' });
+  await expect(list).toBeVisible();
+  const epochs = (await list.locator('tbody tr td:nth-child(2)').allTextContents()).map(Number);
+  expect(epochs[0]).toBe(2);
+  const losses = (await list.locator('tbody tr td:nth-child(4)').allTextContents()).map(Number);
+  const badged = list.locator('tbody tr').filter({ has: page.getByLabel('lowest validation loss') });
+  await expect(badged).toHaveCount(1);
+  expect(Number(await badged.locator('td:nth-child(4)').textContent())).toBe(Math.min(...losses));
+
+  // The notebook's own run cannot be deleted from here; another one can, after a confirmation.
+  await expect(cell(page).getByRole('button', { name: 'Delete Run 2' })).toBeDisabled();
+  await cell(page).getByRole('button', { name: 'Delete Run 1' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete Run 1?' });
+  await expect(confirm).toContainText('You can undo it for 10 seconds');
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(runRows(page)).toHaveCount(2);
+  await cell(page).getByRole('button', { name: 'Delete Run 1' }).click();
+  await confirm.getByRole('button', { name: 'Delete run' }).click();
+  await expect(runRows(page)).toHaveCount(1);
+  await cell(page).getByRole('status').filter({ hasText: 'Deleted Run 1.' }).getByRole('button', { name: 'Undo' }).click();
+  await expect(runRows(page)).toHaveCount(2);
+  // Undo restored it as it was, and it can be continued in the notebook.
+  await cell(page).getByRole('button', { name: 'Continue Run 1 in the notebook' }).click();
+  await page.getByRole('dialog', { name: 'Continue Run 1 in the notebook?' }).getByRole('button', { name: 'Continue this run' }).click();
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('2');
+  await expect(runRows(page).first()).toContainText('in the notebook');
+  await expect(page.getByText(/^Run finished: epoch 2\/2/)).toBeVisible();
+
+  // Deleted for good once the undo window passes: gone after a reload too.
+  await cell(page).getByRole('button', { name: 'Delete Run 2' }).click();
+  await page.getByRole('dialog', { name: 'Delete Run 2?' }).getByRole('button', { name: 'Delete run' }).click();
+  await expect(runRows(page)).toHaveCount(1);
+  await expect(cell(page).getByText('Deleted Run 2.')).toBeHidden({ timeout: 20_000 });
+  await page.reload();
+  await expect(runRows(page)).toHaveCount(1);
+  await expect(cell(page).getByLabel('Storage totals')).toContainText(/^1 run with/);
+});
+
+test('a run stored before the Runs cell (no summary, no label) is still listed', async ({ page }) => {
+  await setUpSpiral(page, 2);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await trainTo(page, 2);
+  await expect(runRows(page)).toHaveCount(1);
+  // Make the manifest look like one written before this change.
+  await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((ok, fail) => {
+      const r = indexedDB.open('tab-trainer-checkpoints');
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const tx = db.transaction('kv', 'readwrite');
+    const kv = tx.objectStore('kv');
+    const keys = await new Promise<IDBValidKey[]>((ok) => (kv.getAllKeys().onsuccess = (e) => ok((e.target as IDBRequest<IDBValidKey[]>).result)));
+    for (const key of keys.map(String)) {
+      if (key.startsWith('label:')) kv.delete(key);
+      if (!key.startsWith('manifest:')) continue;
+      const m = await new Promise<Record<string, unknown>>((ok) => (kv.get(key).onsuccess = (e) => ok((e.target as IDBRequest).result)));
+      delete m.summary;
+      kv.put(m, key);
+    }
+    await new Promise((ok) => (tx.oncomplete = ok));
+    db.close();
+  });
+  await page.reload();
+  await expect(runRows(page)).toHaveCount(1);
+  expect((await column(page, SETUP))[0]).toBe('Spiral (2D) · Tiny MLP · Adam 0.01');
+  expect(await column(page, EPOCHS)).toEqual(['2/2']);
+  expect((await column(page, BEST))[0]).toMatch(/^\d\.\d+ \(epoch [12]\)$/);
+  expect(await column(page, LINEAGE)).toEqual(['from scratch']);
+});
