@@ -19,7 +19,12 @@ test('lists checkpoints; Delete, Keep only the last K and Resume from here work'
   await expect(progress(page)).toHaveAttribute('aria-valuenow', '3');
   await expect.poll(async () => (await kinds(page))[0]).toBe('final'); // newest first
   const listed = await kinds(page);
-  expect(listed).toContain('best');
+  expect(listed).toContain('improved'); // saved as the best so far
+  // The best badge sits on the lowest validation loss, whatever kind of save holds it.
+  const losses = (await rows(page).locator('td:nth-child(4)').allTextContents()).map((t) => parseFloat(t));
+  const badged = rows(page).filter({ has: page.getByText('best', { exact: true }) });
+  await expect(badged).toHaveCount(1);
+  expect(parseFloat((await badged.locator('td:nth-child(4)').textContent()) ?? '')).toBe(Math.min(...losses.filter(Number.isFinite)));
   expect(listed.filter((k) => k === 'periodic').length).toBeGreaterThanOrEqual(3);
   const epochs = (await rows(page).locator('td:nth-child(2)').allTextContents()).map(Number);
   expect(epochs[0]).toBe(3);
@@ -34,7 +39,7 @@ test('lists checkpoints; Delete, Keep only the last K and Resume from here work'
   await page.getByLabel('Keep last', { exact: true }).fill('2');
   await page.getByRole('button', { name: 'Keep only the last 2' }).click();
   await expect.poll(async () => (await kinds(page)).filter((k) => k === 'periodic').length).toBe(2);
-  expect((await kinds(page)).sort()).toEqual(['best', 'final', 'periodic', 'periodic']);
+  expect((await kinds(page)).sort()).toEqual(['final', 'improved', 'periodic', 'periodic']);
 
   // Resume from the oldest remaining row: the run continues from that row's epoch to the end.
   const oldest = rows(page).last();
