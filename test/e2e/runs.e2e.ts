@@ -1,4 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setUpSpiral } from './spiral';
 
 /** The Runs cell (issue 9): every stored run listed, its lineage, its checkpoints, delete with undo. */
@@ -154,4 +157,40 @@ test('a run stored before the Runs cell (no summary, no label) is still listed',
   expect(await column(page, EPOCHS)).toEqual(['2/2']);
   expect((await column(page, BEST))[0]).toMatch(/^\d\.\d+ \(epoch [12]\)$/);
   expect(await column(page, LINEAGE)).toEqual(['from scratch']);
+});
+
+test('uploading a bundle over a stored run asks first; either way both runs stay listed', async ({ page }) => {
+  await setUpSpiral(page, 2);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await trainTo(page, 2);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('region', { name: 'Train' }).getByRole('button', { name: 'Download checkpoint' }).click(),
+  ]);
+  const file = join(mkdtempSync(join(tmpdir(), 'tab-trainer-runs-')), download.suggestedFilename());
+  await download.saveAs(file);
+  await page.getByLabel('Epochs', { exact: true }).fill('3');
+  await page.getByRole('button', { name: 'Start fresh' }).click();
+  await page.getByRole('dialog', { name: 'Start fresh?' }).getByRole('button', { name: 'Start fresh' }).click();
+  await trainTo(page, 3);
+
+  // Cancel: the notebook stays as it was; the uploaded run is listed with where it came from.
+  const dialog = page.getByRole('dialog', { name: 'Switch the notebook to the uploaded run?' });
+  await page.getByLabel('Upload checkpoint').setInputFiles(file);
+  await expect(dialog).toContainText('The notebook\'s current run stays stored and listed in the Runs cell.');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByText(/^The notebook is unchanged\. The run from .* is stored and listed in the Runs cell/)).toBeVisible();
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('3');
+  await expect(runRows(page)).toHaveCount(3);
+  expect(await column(page, LINEAGE)).toEqual(['from scratch', 'from scratch', `uploaded ${download.suggestedFilename()}`]);
+  await expect(runRows(page).nth(1)).toContainText('in the notebook');
+
+  // Switch: the uploaded run becomes the notebook's; the one it leaves stays listed.
+  await page.getByLabel('Upload checkpoint').setInputFiles(file);
+  await dialog.getByRole('button', { name: 'Switch to uploaded run' }).click();
+  await expect(page.getByText(new RegExp(`^Loaded ${download.suggestedFilename().replace('.', '\\.')}: epoch 2`))).toBeVisible();
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('2');
+  await expect(runRows(page)).toHaveCount(4);
+  await expect(runRows(page).nth(3)).toContainText('in the notebook');
+  expect(await column(page, STATUS)).toEqual(['finished', 'finished', 'finished', 'finished']);
 });
