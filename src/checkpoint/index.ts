@@ -1,5 +1,6 @@
 /** The checkpoint store's public surface: IndexedDB store, validation, retention, run lock, progress channel. */
 export {
+  branchRun,
   cleanupToLast,
   collectFiles,
   deleteCheckpoint,

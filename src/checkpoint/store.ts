@@ -247,6 +247,21 @@ export async function labelRun(runId: string, patch: Partial<RunLabel>): Promise
 }
 
 /**
+ * Starts a branch: a new run `newRunId` whose first checkpoint is a copy of `checkpointId` of
+ * `fromRunId` (validated in full first), labelled with `label`. The run it came from is unchanged.
+ * @returns the branch's checkpoint
+ * @throws CheckpointNotFoundError, CorruptCheckpointError as loadCheckpoint
+ */
+export async function branchRun(fromRunId: string, checkpointId: string, newRunId: string, label: RunLabel): Promise<CheckpointMeta> {
+  const record = await loadCheckpoint(fromRunId, checkpointId);
+  const meta: CheckpointMeta = { ...record.meta, runId: newRunId, createdAt: Date.now() };
+  await labelRun(newRunId, label);
+  await commitRecord({ ...record, meta });
+  lastCommitted.set(newRunId, meta);
+  return meta;
+}
+
+/**
  * Deletes a run: all its records (listed or not), its manifest, and the current-run mark if it is
  * this run; then every stored file no other run and nothing in `keepFiles` (the notebook's) uses.
  */

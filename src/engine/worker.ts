@@ -8,7 +8,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import type { DataConfig, ModelIO, RunConfig } from '../shared/config';
-import type { RunLabel, RunListing, TensorEntry } from '../shared/checkpoint';
+import type { CheckpointMeta, RunLabel, RunListing, TensorEntry } from '../shared/checkpoint';
 import type {
   BackendInfo,
   CheckpointEvent,
@@ -171,6 +171,13 @@ const api = {
   /** Renames a run, records its lineage or marks it deleted (see RunLabel); fields set to undefined are removed. */
   async labelRun(runId: string, patch: Partial<RunLabel>): Promise<RunLabel> {
     return store.labelRun(runId, patch);
+  },
+  /**
+   * "Resume from here" on an earlier checkpoint: a new run `newRunId` starting from a copy of that
+   * checkpoint (train it with resumeFrom 'latest'); the run it came from keeps all its checkpoints.
+   */
+  async branchRun(fromRunId: string, checkpointId: string, newRunId: string, label: RunLabel): Promise<CheckpointMeta> {
+    return store.branchRun(fromRunId, checkpointId, newRunId, label);
   },
   /**
    * Stores an uploaded data file once (by content) and returns its id; then frees the stored files

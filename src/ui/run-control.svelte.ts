@@ -29,6 +29,8 @@ export class RunControl {
   readonly runs: Runs;
   /** A checkpoint whose weights "Load weights only" would start a new run from, while that is being confirmed. */
   confirmingWeights = $state.raw<CheckpointMeta | null>(null);
+  /** An earlier checkpoint "Resume from here" would branch from, while that is being confirmed. */
+  confirmingRewind = $state.raw<CheckpointMeta | null>(null);
   /** Another tab trains this run: the notebook is read-only and shows that tab's progress. */
   remote = $state(false);
   /** That tab released the run: this one may take over. */
@@ -105,7 +107,29 @@ export class RunControl {
 
   async resume(from = 'latest', extraEpochs?: number): Promise<void> {
     if (this.modelDiff.length > 0) return; // the cell shows the difference and the way out
+    const earlier = from === 'latest' || from === this.checkpoints.info?.meta.id ? null : this.checkpoints.list.find((m) => m.id === from);
+    if (earlier) {
+      this.confirmingRewind = earlier; // rewinding branches: the later checkpoints stay with their run
+      return;
+    }
     await this.#train({ resumeFrom: from, extraEpochs });
+  }
+
+  /** Continues from an earlier checkpoint in a new run (a branch); the run it leaves keeps every checkpoint. */
+  async rewind(meta: CheckpointMeta): Promise<void> {
+    this.confirmingRewind = null;
+    const from = this.notebook.runId;
+    const fromEpoch = Math.max(...this.checkpoints.list.map((m) => m.epoch));
+    const branch = newRunId();
+    try {
+      await this.#engine.branchRun(from, meta.id, branch, { lineage: { kind: 'rewind', runId: from, epoch: meta.epoch, fromEpoch } });
+    } catch (e) {
+      console.error(`Branching from checkpoint ${meta.id} of run ${from} failed:`, e);
+      this.run.error = describeError(e);
+      return;
+    }
+    this.#switchRun(branch);
+    await this.#train({ resumeFrom: 'latest' });
   }
 
   /** Trains a new run from scratch; the run it leaves stays stored and listed in the Runs cell. */

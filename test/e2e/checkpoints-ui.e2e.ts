@@ -45,10 +45,15 @@ test('lists checkpoints; Delete, Keep only the last K and Resume from here work'
   const oldest = rows(page).last();
   const epoch = Number(await oldest.locator('td:nth-child(2)').textContent());
   expect(epoch).toBeLessThan(3);
+  // An earlier checkpoint: rewinding asks first, then continues in a branch that the Runs cell lists.
   await oldest.getByRole('button', { name: /^Resume from here/ }).click();
+  await page.getByRole('dialog', { name: `Rewind to epoch ${epoch}?` }).getByRole('button', { name: 'Start branch' }).click();
   await expect(page.getByText(new RegExp(`^Resumed from epoch ${epoch} \\(`))).toBeVisible();
   await expect(progress(page)).toHaveAttribute('aria-valuenow', '3');
   await expect(page.locator('.charts')).toHaveAttribute('data-epochs', '3');
+  const runs = page.getByRole('table', { name: 'Runs' }).locator('tbody tr[data-run-id]');
+  await expect(runs).toHaveCount(2);
+  await expect(runs.nth(1).locator('td:nth-child(9)')).toHaveText(`rewound Run 1 from epoch 3 to ${epoch}`);
 });
 
 test('a second tab follows the run read-only, then takes over', async ({ page, context }) => {
@@ -62,6 +67,7 @@ test('a second tab follows the run read-only, then takes over', async ({ page, c
   await expect(second.getByText('Training in another tab')).toBeVisible();
   await expect(second.getByRole('button', { name: /^(Train|Resume training)$/ })).toBeDisabled();
   await expect(second.getByLabel('Epochs', { exact: true })).toBeDisabled();
+  await expect(second.getByRole('table', { name: 'Runs' }).locator('tbody tr td:nth-child(2)')).toHaveText(['training (other tab)']);
   const watched = progress(second);
   const before = Number(await watched.getAttribute('aria-valuenow'));
   await expect.poll(async () => Number(await watched.getAttribute('aria-valuenow'))).toBeGreaterThan(before); // live
