@@ -122,6 +122,8 @@ export type RunLineage =
 export interface RunLabel {
   name?: string;
   lineage?: RunLineage;
+  /** Set while the run is paused: a reopened notebook keeps it paused (no auto-resume) until Resume. */
+  pausedAt?: number;
   /** Set by Delete: the run is hidden, and removed for good once the undo window passes. */
   deletedAt?: number;
 }

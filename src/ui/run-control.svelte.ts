@@ -201,14 +201,16 @@ export class RunControl {
 
   async #open(): Promise<void> {
     this.notice = null;
-    await this.checkpoints.refresh();
+    const runId = this.notebook.runId;
+    const [, runs] = await Promise.all([this.checkpoints.refresh(), this.runs.refresh()]);
     const info = this.checkpoints.info;
     if (!info || this.run.active) return;
+    const paused = runs?.find((r) => r.runId === runId)?.label.pausedAt !== undefined;
     this.#showStored();
     const s = info.skipped[0];
     if (s) this.notice = `Latest checkpoint (epoch ${s.meta.epoch}) is unreadable: ${s.reason}. Resumes from epoch ${info.meta.epoch}.`;
     if (info.lockedElsewhere) void this.#watch();
-    else if (this.notebook.autoResume && this.checkpoints.resumable) this.#autoResume = true;
+    else if (this.notebook.autoResume && this.checkpoints.resumable && !paused) this.#autoResume = true; // a paused run stays paused
   }
 
   #showStored(): void {

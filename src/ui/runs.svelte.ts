@@ -39,19 +39,22 @@ export class Runs {
     return this.all[i]?.label.name || (i >= 0 ? `Run ${i + 1}` : runId);
   }
 
-  async refresh(): Promise<void> {
+  /** Re-reads the list. @returns what it read (also when a newer refresh wins), null when that failed */
+  async refresh(): Promise<RunListing[] | null> {
     const generation = ++this.#generation;
     try {
       const all = await this.#engine.listRuns();
-      if (generation !== this.#generation) return;
+      if (generation !== this.#generation) return all;
       this.all = all;
       this.error = null;
       // Deletions whose undo window passed while no tab finished them (the tab was closed).
       const stale = all.filter((r) => r.label.deletedAt !== undefined && r.runId !== this.pending?.runId && Date.now() - r.label.deletedAt >= UNDO_MS);
       for (const r of stale) await this.#purge(r.runId);
+      return all;
     } catch (e) {
       console.error('Listing the stored runs failed:', e);
       this.error = describeError(e);
+      return null;
     }
   }
 

@@ -2,7 +2,8 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setUpSpiral } from './spiral';
+import { ADVANCED_TRAINING, openFold } from './folds';
+import { LONG_SPIRAL, setUpSpiral } from './spiral';
 
 /** The Runs cell (issue 9): every stored run listed, its lineage, its checkpoints, delete with undo. */
 const cell = (page: Page) => page.getByRole('region', { name: 'Runs' });
@@ -193,4 +194,35 @@ test('uploading a bundle over a stored run asks first; either way both runs stay
   await expect(runRows(page)).toHaveCount(4);
   await expect(runRows(page).nth(3)).toContainText('in the notebook');
   expect(await column(page, STATUS)).toEqual(['finished', 'finished', 'finished', 'finished']);
+});
+
+test('Pause saves a checkpoint; a paused run stays paused after a reopen, which says so at the top with Resume', async ({ page }) => {
+  await setUpSpiral(page, 5, LONG_SPIRAL);
+  await openFold(page, ADVANCED_TRAINING);
+  await page.getByLabel('Resume automatically on reopen').check();
+  await page.getByLabel('Save every N steps', { exact: true }).fill('0');
+  await expect(page.getByText('All changes saved')).toBeVisible();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const step = async () => Number(/step ([\d,]+)/.exec((await page.getByText(/^Training Epoch|^Paused/).first().textContent()) ?? '')?.[1].replace(/,/g, '') ?? 0);
+  await expect.poll(step, { timeout: 60_000 }).toBeGreaterThan(650); // past epoch 1's checkpoint, mid-epoch 2
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByRole('button', { name: 'Resume', exact: true })).toBeVisible();
+  const { step: pausedAt, epoch } = await page.evaluate(async () => await window.__tabTrainer!.engine.readState());
+  // The pause saved a checkpoint at the step it stopped at.
+  await expect(checkpointsCell(page).getByRole('button', { name: new RegExp(`^Resume from here: manual checkpoint at epoch ${epoch}, step ${pausedAt}$`) })).toBeVisible();
+  await expect(runRows(page).locator('td:nth-child(2)')).toHaveText(['paused']);
+
+  await page.reload();
+  const banner = page.getByRole('region', { name: 'Your run' });
+  await expect(banner).toContainText(`Your run was paused at epoch ${epoch} of 5, just now (a checkpoint was saved then).`);
+  await expect(runRows(page).locator('td:nth-child(2)')).toHaveText(['paused']);
+  // Auto-resume is on, yet it stays paused: nothing trains until Resume.
+  await expect(page.getByRole('button', { name: 'Resume training' })).toBeEnabled();
+  await expect(page.getByText(/^Resumed from epoch/)).toHaveCount(0);
+  await banner.getByRole('button', { name: 'Resume' }).click();
+  await expect(page.getByText(`Resumed from epoch ${epoch} (manual checkpoint, step ${pausedAt.toLocaleString('en-US')}).`)).toBeVisible();
+  await expect(banner).toBeHidden();
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByRole('region', { name: 'Your run' })).toContainText(/^Your run stopped at epoch \d of 5, just now\./);
+  await expect(runRows(page).locator('td:nth-child(2)')).toHaveText(['stopped']);
 });
