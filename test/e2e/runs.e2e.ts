@@ -226,3 +226,26 @@ test('Pause saves a checkpoint; a paused run stays paused after a reopen, which 
   await expect(page.getByRole('region', { name: 'Your run' })).toContainText(/^Your run stopped at epoch \d of 5, just now\./);
   await expect(runRows(page).locator('td:nth-child(2)')).toHaveText(['stopped']);
 });
+
+test('settings are locked while a run trains, and an edit on a stopped run is marked as applying to the next run', async ({ page }) => {
+  await setUpSpiral(page, 5, LONG_SPIRAL);
+  await expect(page.getByText('All changes saved')).toBeVisible();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Stop' })).toBeEnabled();
+  await expect(page.getByLabel('Epochs', { exact: true })).toBeDisabled();
+  await expect(page.getByLabel('Learning rate', { exact: true })).toBeDisabled();
+  await expect(page.getByText('Locked while this run trains')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Model' }).getByRole('note')).toHaveText(/^Applies to the next run/);
+  await expect(page.getByRole('region', { name: 'Data' }).getByRole('note')).toHaveText(/^Applies to the next run/);
+  await expect.poll(async () => (await runRows(page).count()), { timeout: 30_000 }).toBe(1);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByRole('button', { name: 'Resume training' })).toBeEnabled();
+  await expect(page.getByRole('region', { name: 'Model' }).getByRole('note')).toHaveCount(0);
+
+  await page.getByLabel('Epochs', { exact: true }).fill('9');
+  const note = page.getByRole('region', { name: 'Train' }).getByRole('note');
+  await expect(note).toContainText("Epochs 9 (the run's plan: 5): applies to the next run only. Resume continues the stopped run as planned");
+  await note.getByRole('button', { name: "Show the run's plan" }).click();
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('5');
+  await expect(note).toHaveCount(0);
+});
