@@ -249,3 +249,26 @@ test('settings are locked while a run trains, and an edit on a stopped run is ma
   await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('5');
   await expect(note).toHaveCount(0);
 });
+
+test('a notebook open in two tabs stays in sync: an edit in one never silently overwrites the other\'s', async ({ page, context }) => {
+  await page.goto('/?backend=cpu');
+  await expect(page.getByText('All changes saved')).toBeVisible();
+  const second = await context.newPage();
+  await second.goto('/?backend=cpu');
+  await expect(second.getByText('All changes saved')).toBeVisible();
+  const notes = (p: Page) => p.getByRole('textbox', { name: /Notes/ });
+
+  await notes(second).fill('Edited in tab 2');
+  await expect(notes(page)).toHaveValue('Edited in tab 2');
+  await notes(page).fill('Edited in tab 1');
+  await expect(notes(second)).toHaveValue('Edited in tab 1');
+  await second.getByLabel('Epochs', { exact: true }).fill('7');
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('7');
+  await expect(second.getByText('All changes saved')).toBeVisible();
+  await expect(page.getByText('All changes saved')).toBeVisible();
+
+  // What is stored holds both edits, as both tabs show.
+  await page.reload();
+  await expect(notes(page)).toHaveValue('Edited in tab 1');
+  await expect(page.getByLabel('Epochs', { exact: true })).toHaveValue('7');
+});
