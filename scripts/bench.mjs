@@ -7,14 +7,15 @@
  *
  * Env: CHROMIUM_PATH (default /usr/bin/chromium), BENCH_SECONDS per measurement (default 6),
  * BENCH_URL to use an already running server instead of `vite preview`, BENCH_ONLY to run some
- * sections (comma-separated: speed, checkpoint, resume, overhead, bundle, torch, first-step; the last two
- * are in bench-torch.mjs).
+ * sections (comma-separated: speed, checkpoint, resume, overhead, bundle, torch, first-step, runs; torch and
+ * first-step are in bench-torch.mjs, runs (IndexedDB usage after 20 runs, 10 deleted) in bench-runs.mjs).
  */
 import { spawn, execSync } from 'node:child_process';
 import { engineRate } from './bench-engine.mjs';
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { speedVsTorch, trainToFirstStep } from './bench-torch.mjs';
+import { runsStorageBench } from './bench-runs.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ONLY = process.env.BENCH_ONLY?.split(',').map((x) => x.trim());
@@ -86,6 +87,7 @@ async function main() {
     if (want('bundle')) await bundleBrowserBench(page);
     if (want('torch')) await speedVsTorch(browser, server.url, 'dist-test', SECONDS);
     if (want('first-step')) await trainToFirstStep(browser, server.url);
+    if (want('runs')) await runsStorageBench(browser, server.url);
   } finally {
     await browser.close();
     server.stop();

@@ -1,11 +1,14 @@
 /** The checkpoint store's public surface: IndexedDB store, validation, retention, run lock, progress channel. */
 export {
+  branchRun,
   cleanupToLast,
   collectFiles,
   deleteCheckpoint,
   deleteRun,
   isQuotaError,
   listFiles,
+  labelRun,
+  listRunListings,
   listRuns,
   loadCheckpoint,
   loadLatestValid,

@@ -3,6 +3,7 @@
  *   `manifest:<runId>`     RunManifest (the run's complete checkpoints, oldest first)
  *   `ckpt:<runId>:<id>`    CheckpointRecord
  *   `runs`                 string[] of runIds, oldest first
+ *   `label:<runId>`        RunLabel: the run's name, lineage and pending deletion (optional)
  *   `file:<sha256>`        StoredFile: an uploaded data file, stored once, referenced by id
  *                          from the notebook and from checkpoints (config.data.csv.fileId)
  * A record and its manifest entry are written in one transaction, so a checkpoint listed in a
@@ -10,7 +11,7 @@
  * Runs in the training worker and in the page; one writer per run is ensured by lock.ts.
  */
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { CheckpointMeta, CheckpointRecord, RunManifest } from '../shared/checkpoint';
+import type { CheckpointMeta, CheckpointRecord, RunLabel, RunListing, RunManifest, RunManifestSummary } from '../shared/checkpoint';
 import { CheckpointNotFoundError, CorruptCheckpointError, isAppError, StorageFullError } from '../shared/errors';
 import { planEmergencyRetention, planRetention, type RetentionPlan } from './retention';
 import { findRecordProblem, validateRecord, type RecordExpectation } from './validate';
@@ -25,6 +26,7 @@ const CURRENT_RUN_KEY = 'current-run';
 const fileKey = (id: string) => `file:${id}`;
 const manifestKey = (runId: string) => `manifest:${runId}`;
 const recordKey = (runId: string, id: string) => `ckpt:${runId}:${id}`;
+const labelKey = (runId: string) => `label:${runId}`;
 
 let kv: UseStore | undefined;
 /** createStore opens the database at once, so it waits for the first call (and Node never opens it). */
@@ -191,6 +193,74 @@ export async function listRuns(): Promise<RunManifest[]> {
 }
 
 
+/**
+ * Every run with checkpoints, oldest first, as the Runs cell lists it: manifest, label, sizes and
+ * what its newest checkpoint says. A manifest from before summaries has its newest record read
+ * (once per listing; the next save writes the summary).
+ * @param locked names the runs another tab trains
+ */
+export async function listRunListings(locked: (runId: string) => boolean = () => false): Promise<RunListing[]> {
+  return db()('readonly', async (s) => {
+    const runs = (await promisifyRequest<string[] | undefined>(s.get(RUNS_KEY))) ?? [];
+    const rows = await Promise.all(runs.map(async (runId): Promise<RunListing | null> => {
+      const [manifest, label] = await Promise.all([
+        promisifyRequest<RunManifest | undefined>(s.get(manifestKey(runId))),
+        promisifyRequest<RunLabel | undefined>(s.get(labelKey(runId))),
+      ]);
+      if (!manifest || manifest.checkpoints.length === 0) return null;
+      const summary = manifest.summary ?? (await summaryOfRecord(s, runId, manifest.latest ?? manifest.checkpoints.at(-1)!.id));
+      const times = manifest.checkpoints.map((m) => m.createdAt);
+      return {
+        runId,
+        label: label ?? {},
+        checkpoints: manifest.checkpoints,
+        sizeBytes: manifest.checkpoints.reduce((n, m) => n + m.sizeBytes, 0),
+        startedAt: Math.min(...times),
+        updatedAt: Math.max(...times),
+        config: summary?.config ?? null,
+        best: summary?.best ?? null,
+        last: summary?.last ?? null,
+        locked: locked(runId),
+      };
+    }));
+    return rows.filter((r): r is RunListing => r !== null);
+  });
+}
+
+/** An old manifest's summary, read from its newest record; null when that record is unreadable. */
+async function summaryOfRecord(s: IDBObjectStore, runId: string, id: string): Promise<RunManifestSummary | null> {
+  const r = await promisifyRequest<Partial<CheckpointRecord> | undefined>(s.get(recordKey(runId, id)));
+  if (!r?.config || !r.trainer) return null;
+  return { config: r.config, best: r.trainer.best ?? null, last: r.trainer.history?.at(-1) ?? null };
+}
+
+/**
+ * Changes a run's label: `patch`'s fields replace the stored ones (a field set to undefined is
+ * removed). Works before the run's first checkpoint, so lineage is known from its start.
+ */
+export async function labelRun(runId: string, patch: Partial<RunLabel>): Promise<RunLabel> {
+  return transact(async (s) => {
+    const label: RunLabel = { ...((await promisifyRequest<RunLabel | undefined>(s.get(labelKey(runId)))) ?? {}), ...patch };
+    for (const k of Object.keys(label) as (keyof RunLabel)[]) if (label[k] === undefined) delete label[k];
+    s.put(label, labelKey(runId));
+    return label;
+  });
+}
+
+/**
+ * Starts a branch: a new run `newRunId` whose first checkpoint is a copy of `checkpointId` of
+ * `fromRunId` (validated in full first), labelled with `label`. The run it came from is unchanged.
+ * @returns the branch's checkpoint
+ * @throws CheckpointNotFoundError, CorruptCheckpointError as loadCheckpoint
+ */
+export async function branchRun(fromRunId: string, checkpointId: string, newRunId: string, label: RunLabel): Promise<CheckpointMeta> {
+  const record = await loadCheckpoint(fromRunId, checkpointId);
+  const meta: CheckpointMeta = { ...record.meta, runId: newRunId, createdAt: Date.now() };
+  await labelRun(newRunId, label);
+  await commitRecord({ ...record, meta });
+  lastCommitted.set(newRunId, meta);
+  return meta;
+}
 
 /**
  * Deletes a run: all its records (listed or not), its manifest, and the current-run mark if it is
@@ -205,6 +275,7 @@ export async function deleteRun(runId: string, keepFiles: readonly string[] = []
     ]);
     s.delete(IDBKeyRange.bound(recordKey(runId, ''), recordKey(runId, '\uffff')));
     s.delete(manifestKey(runId));
+    s.delete(labelKey(runId));
     s.put((runs ?? []).filter((r) => r !== runId), RUNS_KEY);
     if (current === runId) s.delete(CURRENT_RUN_KEY);
   });
@@ -294,7 +365,8 @@ async function commitRecord(record: CheckpointRecord): Promise<void> {
     checkpoints.push(meta);
     s.put(record, recordKey(meta.runId, meta.id));
     const files = [...new Set([...(manifest?.files ?? []), ...recordFiles(record)])];
-    s.put({ runId: meta.runId, checkpoints, latest: meta.id, updatedAt: Date.now(), files } satisfies RunManifest, manifestKey(meta.runId));
+    const summary: RunManifestSummary = { config: record.config, best: record.trainer.best, last: record.trainer.history.at(-1) ?? null };
+    s.put({ runId: meta.runId, checkpoints, latest: meta.id, updatedAt: Date.now(), files, summary } satisfies RunManifest, manifestKey(meta.runId));
     if (!runs?.includes(meta.runId)) s.put([...(runs ?? []), meta.runId], RUNS_KEY);
   });
 }

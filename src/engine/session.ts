@@ -7,7 +7,7 @@ import type { CheckpointRecord, TensorEntry } from '../shared/checkpoint';
 import type { RunConfig } from '../shared/config';
 import type { BackendInfo, CheckpointEvent, ProgressEvent, RunOptions, RunSummary } from '../shared/engine-api';
 import { CheckpointNotFoundError, RunLockedError } from '../shared/errors';
-import { acquireRunLock, waitForRunLock, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
+import { acquireRunLock, waitForRunLock, labelRun, loadCheckpoint, loadLatestValid, openProgressChannel, type RunLock } from '../checkpoint';
 import { Autosaver, buildRecord } from './autosave';
 import { chooseBackend } from './backends';
 import { choiceKey } from './backend-memory';
@@ -55,6 +55,7 @@ export class Session {
     this.#notes = options.notes;
     const channel = openProgressChannel(this.runId);
     let deviceLost: string | null = null;
+    let markedPaused = false;
     try {
       const resume = options.resumeFrom ? await this.#loadResume(options) : null;
       const weights = options.weightsFrom ? await loadWeightsFrom(options.weightsFrom, uploaded) : null;
@@ -78,6 +79,7 @@ export class Session {
       if (resume) {
         trainer.restore(resume.record);
         cb.onCheckpoint?.({ resumed: { meta: resume.record.meta, skipped: resume.skipped } });
+        await markPaused(this.runId, false); // it may have been paused when its tab closed
       } else if (weights) {
         trainer.loadWeights(weights);
       }
@@ -106,6 +108,12 @@ export class Session {
           if (stepMs > SLOW_STEP_MS && saver.writing) await saver.flush();
           lastStepEnd = performance.now();
         },
+        // Pause saves, and the run stays paused after a reopen (RunLabel.pausedAt) until Resume.
+        onPause: async (paused) => {
+          markedPaused = true;
+          if (paused && !deviceLost && saver.unsaved(trainer)) await saver.capture(trainer, 'manual');
+          await markPaused(this.runId, paused);
+        },
       });
       if (deviceLost) throw lostError(deviceLost);
       if (summary.state === 'stopped' && saver.unsaved(trainer)) await saver.capture(trainer, 'manual');
@@ -118,6 +126,7 @@ export class Session {
       throw e;
     } finally {
       await this.autosaver?.flush();
+      if (markedPaused && this.trainer?.runState !== 'paused') await markPaused(this.runId, false);
       channel.publish({ type: 'released' });
       channel.close();
       this.#lock.release();
@@ -181,3 +190,12 @@ export function resumedConfig(saved: RunConfig, requested: RunConfig, extraEpoch
  * terminated (crash recovery) releases its lock a moment later, not at once.
  */
 const LOCK_GRACE_MS = 3000;
+
+/** Marks the run paused (a reopen keeps it paused) or not; a failed write only loses that mark. */
+async function markPaused(runId: string, paused: boolean): Promise<void> {
+  try {
+    await labelRun(runId, { pausedAt: paused ? Date.now() : undefined });
+  } catch (e) {
+    console.warn(`Could not mark run ${runId} as ${paused ? 'paused' : 'going on'}`, e);
+  }
+}

@@ -33,6 +33,8 @@ export interface TrainerHooks {
   onProgress: (e: ProgressEvent) => void;
   /** Called between steps; the loop waits for it (a chance to pause, stop or save). */
   betweenSteps?: () => Promise<void>;
+  /** Called once the loop has paused, and again as it resumes (a chance to save, and to mark the run paused). */
+  onPause?: (paused: boolean) => Promise<void>;
 }
 
 export class Trainer {
@@ -115,7 +117,10 @@ export class Trainer {
           await flush();
           this.runState = 'paused';
           hooks.onProgress(this.#progress([], started));
-          await this.#pauseGate.promise;
+          const gate = this.#pauseGate.promise;
+          await hooks.onPause?.(true);
+          await gate;
+          await hooks.onPause?.(false);
           this.#segmentStart = performance.now();
           Object.assign(started, { step: this.state.step, trainTimeMs: this.state.trainTimeMs });
           this.runState = 'training';

@@ -8,7 +8,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import type { DataConfig, ModelIO, RunConfig } from '../shared/config';
-import type { TensorEntry } from '../shared/checkpoint';
+import type { CheckpointMeta, RunLabel, RunListing, TensorEntry } from '../shared/checkpoint';
 import type {
   BackendInfo,
   CheckpointEvent,
@@ -169,6 +169,23 @@ const api = {
    */
   async deleteRun(runId: string, keepFiles: string[] = []): Promise<void> {
     await store.deleteRun(runId, keepFiles);
+  },
+  /** Every run with checkpoints, oldest first, for the Runs cell (RunListing). */
+  async listRuns(): Promise<RunListing[]> {
+    const held = new Set(((await navigator.locks?.query())?.held ?? []).map((l) => l.name));
+    const mine = session && ['training', 'paused'].includes(session.trainer?.runState ?? '') ? session.runId : null;
+    return store.listRunListings((runId) => runId !== mine && held.has(store.runLockName(runId)));
+  },
+  /** Renames a run, records its lineage or marks it deleted (see RunLabel); fields set to undefined are removed. */
+  async labelRun(runId: string, patch: Partial<RunLabel>): Promise<RunLabel> {
+    return store.labelRun(runId, patch);
+  },
+  /**
+   * "Resume from here" on an earlier checkpoint: a new run `newRunId` starting from a copy of that
+   * checkpoint (train it with resumeFrom 'latest'); the run it came from keeps all its checkpoints.
+   */
+  async branchRun(fromRunId: string, checkpointId: string, newRunId: string, label: RunLabel): Promise<CheckpointMeta> {
+    return store.branchRun(fromRunId, checkpointId, newRunId, label);
   },
   /**
    * Stores an uploaded data file once (by content) and returns its id; then frees the stored files

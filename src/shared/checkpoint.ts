@@ -96,4 +96,52 @@ export interface RunManifest {
   updatedAt: number;
   /** Ids of the stored files its checkpoints refer to (absent in format-1 manifests, which refer to none). */
   files?: string[];
+  /**
+   * What the newest committed record says, so the Runs cell lists a run without reading its
+   * tensors. Absent in manifests written before the Runs cell: listRunListings reads the record.
+   */
+  summary?: RunManifestSummary;
+}
+
+export interface RunManifestSummary {
+  config: RunConfig;
+  best: { valLoss: number; epoch: number } | null;
+  last: EpochMetrics | null;
+}
+
+/** Where a run's starting point came from; absent for a run trained from scratch (and every run saved before runs had it). */
+export type RunLineage =
+  /** "Load weights only": a new run (fresh optimizer and schedule) from a stored checkpoint's weights. */
+  | { kind: 'weights'; runId: string; checkpointId: string; epoch: number }
+  /** An uploaded bundle (stored as its own run) or a PyTorch state_dict the run started from. */
+  | { kind: 'upload'; fileName: string }
+  /** "Resume from here" on an earlier checkpoint: a branch that continues `runId` from `epoch`, which had reached `fromEpoch`. */
+  | { kind: 'rewind'; runId: string; epoch: number; fromEpoch: number };
+
+/** What the user says about a run, stored beside its manifest (`label:<runId>`); every field optional. */
+export interface RunLabel {
+  name?: string;
+  lineage?: RunLineage;
+  /** Set while the run is paused: a reopened notebook keeps it paused (no auto-resume) until Resume. */
+  pausedAt?: number;
+  /** Set by Delete: the run is hidden, and removed for good once the undo window passes. */
+  deletedAt?: number;
+}
+
+/** One row of the Runs cell: a run's manifest, its label and what its newest checkpoint says. */
+export interface RunListing {
+  runId: string;
+  label: RunLabel;
+  checkpoints: CheckpointMeta[];
+  /** Sum of the checkpoints' sizes. */
+  sizeBytes: number;
+  /** The first and the newest checkpoint's time (ms since the epoch). */
+  startedAt: number;
+  updatedAt: number;
+  /** The newest checkpoint's settings (the run's plan), null when it could not be read. */
+  config: RunConfig | null;
+  best: { valLoss: number; epoch: number } | null;
+  last: EpochMetrics | null;
+  /** Another tab or worker holds the run's lock (it trains there). */
+  locked: boolean;
 }

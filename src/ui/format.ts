@@ -57,3 +57,8 @@ export function formatAgo(timeMs: number, nowMs = Date.now()): string {
 export function formatTime(timeMs: number): string {
   return new Date(timeMs).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 }
+
+/** Date and clock time of `timeMs`, e.g. "3 Dec 2026, 15:42". */
+export function formatDateTime(timeMs: number): string {
+  return new Date(timeMs).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+}

@@ -17,6 +17,8 @@ const KEY = 'notebook';
 /** The notebook a shared link or file replaced, kept so "Back to my notebook" can switch back. */
 const PREVIOUS_KEY = 'previous';
 const SAVE_DELAY_MS = 300; // coalesces typing into one write
+/** Every tab of this notebook posts its saved record here, and the others take it (no silent overwrite). */
+const SYNC_CHANNEL = 'tab-trainer-notebook';
 const PREVIEW_DELAY_MS = 250; // waits for the user to finish typing a number
 
 const DEFAULT_TITLE = 'notebook';
@@ -67,10 +69,15 @@ export class Notebook {
   #loaded = $state(false);
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #previewGeneration = 0;
+  #sync: BroadcastChannel | null = typeof BroadcastChannel === 'function' ? new BroadcastChannel(SYNC_CHANNEL) : null;
+  /** The record as last saved here or received from another tab: saving it again would only echo. */
+  #synced = '';
 
   constructor(engine: Engine) {
     this.#engine = engine;
     void this.#restore();
+    if (this.#sync) this.#sync.onmessage = (e: MessageEvent<NotebookRecord>) => this.#onRemote(e.data);
+    $effect(() => () => this.#sync?.close());
     $effect(() => {
       if (!this.#loaded) return;
       const record = this.#record(); // reads every field, so any change re-runs this
@@ -210,13 +217,34 @@ export class Notebook {
   }
 
   async #save(record: NotebookRecord): Promise<void> {
+    const json = JSON.stringify(record);
+    if (json === this.#synced) {
+      this.saveStatus = 'saved'; // another tab saved exactly this
+      return;
+    }
     try {
       await set(KEY, record, store);
+      this.#synced = json;
+      this.#sync?.postMessage(record);
       this.saveStatus = 'saved';
     } catch (e) {
       console.error('Saving the notebook to IndexedDB failed:', e);
       this.saveStatus = 'failed';
     }
+  }
+
+  /** Another tab saved the notebook: show its record here (it is stored already). */
+  #onRemote(record: NotebookRecord): void {
+    if (!this.#loaded || record?.version !== RECORD_VERSION) return;
+    this.#synced = JSON.stringify(record);
+    clearTimeout(this.#saveTimer); // this tab's unsaved edit is older than the record just saved
+    if (record.runId) this.runId = record.runId;
+    this.title = record.title ?? DEFAULT_TITLE;
+    this.autoResume = record.autoResume ?? false;
+    this.notes = record.notes;
+    this.data = record.data;
+    this.model = record.model;
+    this.train = record.train;
   }
 
   async #restore(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import type { CheckpointMeta } from '../shared/checkpoint';
 import type { CheckpointEvent, RemoteRunEvent, RunOptions } from '../shared/engine-api';
+import type { RunLineage } from '../shared/checkpoint';
 import { Checkpoints } from './checkpoints.svelte';
 import { proxy, restartEngine, type Engine } from './engine-client';
 import { describeError } from './errors-ui';
@@ -16,6 +17,7 @@ import { diffModels } from './model-diff';
 import { newRunId, type Notebook } from './notebook.svelte';
 import type { Run } from './run.svelte';
 import type { SharedNotebook } from './share';
+import { Runs } from './runs.svelte';
 
 const RECOVERABLE = WORKER_LOST;
 const HANDLED = ['RunLockedError']; // shown as "Training in another tab", not as a failure
@@ -24,6 +26,12 @@ const LOCK_POLL_MS = 3000; // a tab closed mid-run sends no 'released'; its lock
 
 export class RunControl {
   readonly checkpoints: Checkpoints;
+  /** Every stored run (the Runs cell). */
+  readonly runs: Runs;
+  /** A checkpoint whose weights "Load weights only" would start a new run from, while that is being confirmed. */
+  confirmingWeights = $state.raw<CheckpointMeta | null>(null);
+  /** An earlier checkpoint "Resume from here" would branch from, while that is being confirmed. */
+  confirmingRewind = $state.raw<CheckpointMeta | null>(null);
   /** Another tab trains this run: the notebook is read-only and shows that tab's progress. */
   remote = $state(false);
   /** That tab released the run: this one may take over. */
@@ -53,6 +61,12 @@ export class RunControl {
     this.notebook = notebook;
     this.run = run;
     this.checkpoints = new Checkpoints(engine, () => this.notebook.runId);
+    this.runs = new Runs(engine, () => (this.notebook.data.csv ? [this.notebook.data.csv.fileId] : []));
+    $effect(() => {
+      void this.checkpoints.list; // a new list after every save, delete and run: the Runs cell follows
+      void this.notebook.runId;
+      void this.runs.refresh();
+    });
     run.evaluation.onWorkerLost = (e) => this.#onWorkerLost(e);
     $effect(() => {
       if (!notebook.loaded) return;
@@ -79,35 +93,58 @@ export class RunControl {
    */
   async trainOrResume(): Promise<void> {
     if (uploads.weights && this.checkpoints.info) {
+      const fileName = uploads.weights.fileName;
       this.#switchRun(newRunId());
+      await this.#label({ kind: 'upload', fileName });
       return this.#train({ weightsFrom: takeUploadedWeights() });
     }
     if (this.checkpoints.resumable) return this.resume();
-    if (this.checkpoints.info) this.confirmingFresh = true; // a finished run: Start fresh replaces it
-    else await this.#train({ weightsFrom: takeUploadedWeights() });
+    if (this.checkpoints.info) this.confirmingFresh = true; // a finished run: Start fresh leaves it for a new one
+    else {
+      if (uploads.weights) await this.#label({ kind: 'upload', fileName: uploads.weights.fileName });
+      await this.#train({ weightsFrom: takeUploadedWeights() });
+    }
   }
 
   async resume(from = 'latest', extraEpochs?: number): Promise<void> {
     if (this.modelDiff.length > 0) return; // the cell shows the difference and the way out
+    const earlier = from === 'latest' || from === this.checkpoints.info?.meta.id ? null : this.checkpoints.list.find((m) => m.id === from);
+    if (earlier) {
+      this.confirmingRewind = earlier; // rewinding branches: the later checkpoints stay with their run
+      return;
+    }
     await this.#train({ resumeFrom: from, extraEpochs });
   }
 
-  /** Deletes the run's checkpoints, then trains a new run from scratch. */
+  /** Continues from an earlier checkpoint in a new run (a branch); the run it leaves keeps every checkpoint. */
+  async rewind(meta: CheckpointMeta): Promise<void> {
+    this.confirmingRewind = null;
+    const from = this.notebook.runId;
+    const fromEpoch = Math.max(...this.checkpoints.list.map((m) => m.epoch));
+    const branch = newRunId();
+    try {
+      await this.#engine.branchRun(from, meta.id, branch, { lineage: { kind: 'rewind', runId: from, epoch: meta.epoch, fromEpoch } });
+    } catch (e) {
+      console.error(`Branching from checkpoint ${meta.id} of run ${from} failed:`, e);
+      this.run.error = describeError(e);
+      return;
+    }
+    this.#switchRun(branch);
+    await this.#train({ resumeFrom: 'latest' });
+  }
+
+  /** Trains a new run from scratch; the run it leaves stays stored and listed in the Runs cell. */
   async startFresh(): Promise<void> {
     this.confirmingFresh = false;
-    const old = this.notebook.runId;
-    try {
-      await this.#engine.deleteRun(old, this.notebook.keptFiles()); // frees data files only it used
-    } catch (e) {
-      console.error(`Deleting the checkpoints of run ${old} failed; they stay in storage:`, e);
-    }
     this.#switchRun(newRunId());
     await this.#train({});
   }
 
-  /** Fine-tuning: a new run that starts from a stored checkpoint's weights. */
+  /** Fine-tuning: a new run that starts from a stored checkpoint's weights (after confirmWeights). */
   async loadWeights(meta: CheckpointMeta): Promise<void> {
+    this.confirmingWeights = null;
     this.#switchRun(newRunId());
+    await this.#label({ kind: 'weights', runId: meta.runId, checkpointId: meta.id, epoch: meta.epoch });
     await this.#train({ weightsFrom: { runId: meta.runId, checkpointId: meta.id } });
   }
 
@@ -134,6 +171,27 @@ export class RunControl {
     this.checkpoints.clear();
     this.notice = null;
     this.run.clear();
+  }
+
+  /**
+   * Makes a stored run the notebook's (Runs cell): its settings and notes replace the notebook's,
+   * so Resume continues it; the run left stays stored and listed.
+   */
+  async switchTo(runId: string): Promise<void> {
+    if (this.run.active || runId === this.notebook.runId) return;
+    try {
+      const info = await this.#engine.resumeInfo(runId);
+      if (!info) throw new Error(`Run ${this.runs.nameOf(runId)} has no checkpoint that can be read.`);
+      this.checkpoints.clear();
+      this.notebook.adoptRun(runId, info.config, info.notes);
+    } catch (e) {
+      console.error(`Switching to run ${runId} failed:`, e);
+      this.runs.error = describeError(e);
+    }
+  }
+
+  async #label(lineage: RunLineage): Promise<void> {
+    await this.runs.label(this.notebook.runId, { lineage });
   }
 
   adoptCheckpointModel(): void {
@@ -169,14 +227,16 @@ export class RunControl {
 
   async #open(): Promise<void> {
     this.notice = null;
-    await this.checkpoints.refresh();
+    const runId = this.notebook.runId;
+    const [, runs] = await Promise.all([this.checkpoints.refresh(), this.runs.refresh()]);
     const info = this.checkpoints.info;
     if (!info || this.run.active) return;
+    const paused = runs?.find((r) => r.runId === runId)?.label.pausedAt !== undefined;
     this.#showStored();
     const s = info.skipped[0];
     if (s) this.notice = `Latest checkpoint (epoch ${s.meta.epoch}) is unreadable: ${s.reason}. Resumes from epoch ${info.meta.epoch}.`;
     if (info.lockedElsewhere) void this.#watch();
-    else if (this.notebook.autoResume && this.checkpoints.resumable) this.#autoResume = true;
+    else if (this.notebook.autoResume && this.checkpoints.resumable && !paused) this.#autoResume = true; // a paused run stays paused
   }
 
   #showStored(): void {

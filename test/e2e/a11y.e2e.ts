@@ -8,7 +8,7 @@ import { LONG_SPIRAL, setUpSpiral } from './spiral';
  * while training and finished: no serious or critical violation. Folds are opened so what they
  * hold is checked too.
  */
-const CELLS = ['Notes', 'Data', 'Model', 'Train', 'Checkpoints', 'Evaluate'];
+const CELLS = ['Notes', 'Data', 'Model', 'Train', 'Checkpoints', 'Runs', 'Evaluate'];
 const progress = (page: Page) => page.getByRole('progressbar', { name: 'Training progress' });
 
 async function expectNoSeriousViolations(page: Page, state: string): Promise<void> {

@@ -89,7 +89,7 @@ test('an uploaded CSV is stored once and referenced by id; a bundle carries it t
 
   // The same file again: still one copy.
   await page.getByLabel('CSV file').setInputFiles(csvPath);
-  await expect(page.getByText('parity.csv')).toBeVisible();
+  await expect(page.getByText('parity.csv', { exact: true })).toBeVisible();
   expect((await stored(page)).files.map((f) => f.id)).toEqual([file.id]);
 
   // Its bundle carries the file to a browser that never saw it, where the run's data loads again.
@@ -123,13 +123,19 @@ test('an uploaded CSV is stored once and referenced by id; a bundle carries it t
   const otherPath = join(dir, 'other.csv');
   writeFileSync(otherPath, ['a,b,label', ...rows.map((r) => r.replaceAll(';', ','))].join('\n'));
   await page.getByLabel('CSV file').setInputFiles(otherPath);
-  await expect(page.getByText('other.csv')).toBeVisible();
+  await expect(page.getByText('other.csv', { exact: true })).toBeVisible();
   await expect.poll(async () => (await stored(page)).files.map((f) => f.name).sort()).toEqual(['other.csv', 'parity.csv']);
-  // ... and is freed with the last run that used it (Start fresh deletes the run).
+  // ... and while the run is kept: Start fresh leaves it stored, in the Runs cell ...
   await page.getByRole('button', { name: 'Start fresh' }).click();
   await page.getByRole('dialog', { name: 'Start fresh?' }).getByRole('button', { name: 'Start fresh' }).click();
-  await expect.poll(async () => (await stored(page)).files.map((f) => f.name)).toEqual(['other.csv']);
-  // Start fresh trains the new run at once: its checkpoints refer to the notebook's file, by id.
+  const runs = page.getByRole('region', { name: 'Runs' });
+  await expect(runs.getByRole('table', { name: 'Runs' }).locator('tbody tr td:nth-child(2)')).toHaveText(['finished', 'finished']);
+  expect((await stored(page)).files.map((f) => f.name).sort()).toEqual(['other.csv', 'parity.csv']);
+  // ... and is freed with the last run that used it, once that run is deleted (after its undo window).
+  await runs.getByRole('button', { name: 'Delete Run 1' }).click();
+  await page.getByRole('dialog', { name: 'Delete Run 1?' }).getByRole('button', { name: 'Delete run' }).click();
+  await expect.poll(async () => (await stored(page)).files.map((f) => f.name), { timeout: 30_000 }).toEqual(['other.csv']);
+  // Start fresh trained the new run at once: its checkpoints refer to the notebook's file, by id.
   s = await stored(page);
   for (const csv of s.csvInRecords) expect(csv).toMatchObject({ fileName: 'other.csv', fileId: s.files[0].id });
 });

@@ -47,7 +47,7 @@ async function readRun(page: Page) {
  * epoch; returns what the engine then holds. Also checks every epoch count the progress bar showed
  * meanwhile: a run trained again from epoch 0 would reach the same losses with the same seed.
  */
-async function resumeToTheEnd(page: Page, button: Locator, from: StoppedAt & { kind: string }, run: ExpectedRun) {
+async function resumeToTheEnd(page: Page, button: Locator, from: StoppedAt & { kind: string; rewind?: boolean }, run: ExpectedRun) {
   await page.evaluate(() => {
     const bar = document.querySelector('[role=progressbar][aria-label="Training progress"]');
     const seen = [bar?.getAttribute('aria-valuenow') ?? ''];
@@ -57,6 +57,8 @@ async function resumeToTheEnd(page: Page, button: Locator, from: StoppedAt & { k
     }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['aria-valuenow'] });
   });
   await button.click();
+  // An earlier checkpoint than the newest: rewinding asks first and continues in a branch.
+  if (from.rewind) await page.getByRole('dialog', { name: `Rewind to epoch ${from.epoch}?` }).getByRole('button', { name: 'Start branch' }).click();
   await expect(page.getByText(`Resumed from epoch ${from.epoch} (${from.kind} checkpoint, step ${from.step}).`)).toBeVisible();
   await expect(progress(page)).toHaveAttribute('aria-valuenow', String(run.epochs));
   await expect(page.getByText(/^Finished/)).toBeVisible();
@@ -144,7 +146,7 @@ test('the stored CSV run also resumes bit for bit from its checkpoint at the end
   try {
     const run = expected.runs.csv;
     // Stored beside the manual one of the stop: the best so far, saved as epoch 2 ended (no shuffle order inside).
-    const boundary = { epoch: 2, step: (2 * run.step) / run.epochs, kind: 'best' };
+    const boundary = { epoch: 2, step: (2 * run.step) / run.epochs, kind: 'best', rewind: true };
     const button = page
       .getByRole('region', { name: 'Checkpoints', exact: true })
       .getByRole('button', { name: `Resume from here: best checkpoint at epoch ${boundary.epoch}, step ${boundary.step}`, exact: true });

@@ -1,0 +1,12 @@
+import type { CheckpointMeta } from '../shared/checkpoint';
+
+/**
+ * The id of the checkpoint with the lowest validation loss (the earliest of equal ones), or null
+ * when none has one. The "best" badge goes there, whatever kind of save wrote it: a periodic or
+ * final save can hold a lower loss than the last 'best' save that retention kept.
+ */
+export function lowestValLoss(metas: readonly CheckpointMeta[]): string | null {
+  let best: CheckpointMeta | null = null;
+  for (const m of metas) if (Number.isFinite(m.valLoss) && (best === null || m.valLoss < best.valLoss)) best = m;
+  return best?.id ?? null;
+}
