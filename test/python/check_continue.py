@@ -1,0 +1,115 @@
+"""Checks a "Continue in PyTorch" zip (test/e2e/continue.e2e.ts) with the torch this runs on.
+
+  check_continue.py continue ZIP BROWSER_BUNDLE [ddp] [notebook]
+      unzips ZIP into a folder of its own, runs `python train.py --epochs 1`, and compares the steps it
+      trained with the same steps in BROWSER_BUNDLE (the tab's checkpoint after it trained the same epoch);
+      `ddp` also runs it under torchrun --nproc_per_node=2 (gloo, CPU) and compares with one process;
+      `notebook` validates train.ipynb against the nbformat schema and runs its code cells in order.
+  check_continue.py next CKPT BROWSER_BUNDLE
+      runs train.py --epochs 1 from CKPT (a checkpoint train.py wrote, uploaded into the tab) next to
+      it and compares with the tab's next epoch in BROWSER_BUNDLE.
+Prints one JSON object; a failed check prints {"error"} and exits 1.
+"""
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import torch
+
+
+def load(path):
+    if int(torch.__version__.split(".")[0]) >= 2:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    return torch.load(path, map_location="cpu")
+
+
+def run(cwd, args):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def compare(ours, theirs, start):
+    """Steps from `start` on: the largest relative difference of `ours` against the browser's `theirs`."""
+    a = load(ours)["train_history"][start:].double()
+    b = load(theirs)["train_history"][start:].double()
+    if len(a) != len(b) or len(a) == 0:
+        raise RuntimeError(f"{ours} has {len(a)} new steps, {theirs} {len(b)}")
+    return float(((a - b).abs() / b.abs().clamp_min(1e-12)).max()), len(a)
+
+
+def only_checkpoint(folder):
+    files = sorted(f for f in os.listdir(folder) if f.endswith(".pt"))
+    return os.path.join(folder, files[-1])
+
+
+def check_notebook(folder):
+    import nbformat
+
+    nb = nbformat.read(os.path.join(folder, "train.ipynb"), as_version=nbformat.NO_CONVERT)
+    nbformat.validate(nb)  # raises ValidationError
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    cwd = os.getcwd()
+    os.chdir(folder)
+    try:
+        scope = {"__name__": "__notebook__"}
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):  # stdout is this script's JSON
+            for source in code:
+                exec(compile(source, "train.ipynb", "exec"), scope)
+    finally:
+        os.chdir(cwd)
+    return {"nbformat": f"{nb.nbformat}.{nb.nbformat_minor}", "code_cells": len(code),
+            "notebook_printed": printed.getvalue(), "notebook_steps": len(scope["result"]["losses"])}
+
+
+def continue_zip(zip_path, browser, *flags):
+    folder = os.path.splitext(zip_path)[0] + "-" + torch.__version__.split("+")[0]
+    shutil.rmtree(folder, ignore_errors=True)
+    with zipfile.ZipFile(zip_path) as z:
+        names = sorted(z.namelist())
+        z.extractall(folder)
+    start = len(load(os.path.join(folder, "bundle.pt"))["train_history"])
+    printed = run(folder, [sys.executable, "train.py", "--epochs", "1"])
+    ckpt = only_checkpoint(os.path.join(folder, "checkpoints"))
+    rel, steps = compare(ckpt, browser, start)
+    out = {"files": names, "printed": printed, "checkpoint": os.path.relpath(ckpt), "start": start, "steps": steps, "max_rel": rel}
+    if "ddp" in flags:
+        # torch 1.13 on Python 3.11 cannot parse torchrun's default "--redirects 0" (IntFlag iteration
+        # changed in 3.11); any other value works there.
+        streams = ["--redirects", "1", "--tee", "1"] if torch.__version__.startswith("1.") else []
+        run(folder, [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", *streams,
+                     "train.py", "--epochs", "1", "--out", "ddp"])
+        out["ddp_max_rel"], _ = compare(only_checkpoint(os.path.join(folder, "ddp")), ckpt, start)
+    if "notebook" in flags:
+        out.update(check_notebook(folder))
+    return out
+
+
+def next_epoch(ckpt, browser):
+    folder = os.path.dirname(os.path.dirname(os.path.abspath(ckpt)))
+    start = len(load(ckpt)["train_history"])
+    run(folder, [sys.executable, "train.py", "--bundle", os.path.abspath(ckpt), "--epochs", "1", "--out", "next"])
+    rel, steps = compare(only_checkpoint(os.path.join(folder, "next")), browser, start)
+    return {"start": start, "steps": steps, "max_rel": rel}
+
+
+def main():
+    try:
+        mode, *args = sys.argv[1:]
+        result = continue_zip(*args) if mode == "continue" else next_epoch(*args)
+        print(json.dumps({"torch": torch.__version__, **result}))
+    except Exception as e:  # reported as data: the test prints it
+        print(json.dumps({"error": f"{type(e).__name__}: {e}"}))
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
