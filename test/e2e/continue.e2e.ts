@@ -30,6 +30,7 @@ interface Continued {
   max_rel: number;
   ddp_max_rel?: number;
   ddp_skipped?: string;
+  without_data?: { refused_code: number; refused: string; then: string };
   nbformat?: string;
   code_cells?: number;
 }
@@ -64,7 +65,7 @@ async function trainMore(page: Page, epoch: number) {
  * that checkpoint; then checks PyTorch's epoch 3 against it on every torch. Returns the folder, the
  * zip and the tab's epoch-3 bundle.
  */
-async function continueAndCompare(page: Page, flags: (torch: TorchPython) => string[] = () => []) {
+async function continueAndCompare(page: Page, flags: (torch: TorchPython) => string[] = () => [], withoutData = false) {
   const dir = mkdtempSync(join(tmpdir(), 'tab-trainer-continue-'));
   await trainTo(page, 2, () => page.getByRole('button', { name: 'Train', exact: true }).click());
   await openFold(page, PYTORCH_CODE);
@@ -72,6 +73,11 @@ async function continueAndCompare(page: Page, flags: (torch: TorchPython) => str
   await expect(panel.getByLabel(/Include the dataset/)).toBeChecked();
   const zip = await download(page, () => panel.getByRole('button', { name: 'Continue in PyTorch' }).click(), dir);
   expect(basename(zip)).toBe('notebook-epoch2-pytorch.zip');
+  if (withoutData) {
+    await panel.getByLabel(/Include the dataset/).uncheck();
+    const [file] = await Promise.all([page.waitForEvent('download'), panel.getByRole('button', { name: 'Continue in PyTorch' }).click()]);
+    await file.saveAs(join(dir, 'without-data.zip'));
+  }
   await trainMore(page, 3);
   const browser3 = await download(page, () => trainCell(page).getByRole('button', { name: 'Download checkpoint' }).click(), dir);
   const results = TORCHES.map((torch) => ({ torch, out: python(torch, dir, ['continue', basename(zip), basename(browser3), ...flags(torch)]) as unknown as Continued }));
@@ -118,7 +124,7 @@ test('MLP + Adam: PyTorch continues as the tab does, under torchrun too, and the
   expect(next.max_rel).toBeLessThan(TOLERANCE);
 });
 
-test('MLP + SGD with momentum and step decay: PyTorch continues as the tab does', async ({ page }) => {
+test('MLP + SGD with momentum and step decay: PyTorch continues as the tab does; without the data it asks for --data', async ({ page }) => {
   await setUpSpiral(page, 2);
   await page.getByLabel('Learning rate', { exact: true }).fill('0.1');
   await page.getByLabel('Optimizer', { exact: true }).selectOption('sgd');
@@ -126,8 +132,15 @@ test('MLP + SGD with momentum and step decay: PyTorch continues as the tab does'
   await page.getByLabel('Schedule', { exact: true }).selectOption('step');
   await page.getByLabel('Decay every (epochs)').fill('1');
   await page.getByLabel('Decay factor').fill('0.5');
-  const { results } = await continueAndCompare(page);
-  for (const { torch, out } of results) expect(out.printed, torch.label).toContain('lr 0.0125'); // 0.1 × 0.5³ after epoch 3
+  const { results } = await continueAndCompare(page, () => ['without-data.zip'], true);
+  for (const { torch, out } of results) {
+    expect(out.printed, torch.label).toContain('lr 0.0125'); // 0.1 × 0.5³ after epoch 3
+    // Downloaded without its data, train.py says why and what to do, then trains from --data.
+    expect(out.without_data?.refused_code, torch.label).not.toBe(0);
+    expect(out.without_data?.refused, torch.label).toContain('"Include the dataset" was unticked');
+    expect(out.without_data?.refused, torch.label).toContain('--data FILE');
+    expect(out.without_data?.then, torch.label).toMatch(/epoch 3 · step 75 · train loss/);
+  }
 });
 
 test('CNN + RMSprop on digits: PyTorch continues as the tab does', async ({ page }) => {

@@ -4,7 +4,9 @@
       unzips ZIP into a folder of its own, runs `python train.py --epochs 1`, and compares the steps it
       trained with the same steps in BROWSER_BUNDLE (the tab's checkpoint after it trained the same epoch);
       `ddp` also runs it under torchrun --nproc_per_node=2 (gloo, CPU) and compares with one process;
-      `notebook` validates train.ipynb against the nbformat schema and runs its code cells in order.
+      `notebook` validates train.ipynb against the nbformat schema and runs its code cells in order;
+      `without-data.zip` (a zip of the same checkpoint downloaded without its data, next to ZIP): its
+      train.py refuses with the reason, then trains an epoch from --data (the first zip's bundle.pt).
   check_continue.py next CKPT BROWSER_BUNDLE
       runs train.py --epochs 1 from CKPT (a checkpoint train.py wrote, uploaded into the tab) next to
       it and compares with the tab's next epoch in BROWSER_BUNDLE.
@@ -114,7 +116,21 @@ def continue_zip(zip_path, browser, *flags):
             out["ddp_max_rel"], _ = compare(only_checkpoint(os.path.join(folder, "ddp")), ckpt, start)
     if "notebook" in flags:
         out.update(check_notebook(folder))
+    if "without-data.zip" in flags:
+        out["without_data"] = without_data("without-data.zip", os.path.join(folder, "bundle.pt"))
     return out
+
+
+def without_data(zip_path, with_data):
+    """A zip downloaded without its data: train.py refuses with the reason, then trains from --data."""
+    folder = os.path.splitext(zip_path)[0] + "-" + torch.__version__.split("+")[0]
+    shutil.rmtree(folder, ignore_errors=True)
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(folder)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    refused = subprocess.run([sys.executable, "train.py"], cwd=folder, env=env, capture_output=True, text=True)
+    printed = run(folder, [sys.executable, "train.py", "--data", os.path.abspath(with_data), "--out", "from-data"])
+    return {"refused_code": refused.returncode, "refused": refused.stderr.strip().splitlines()[-1], "then": printed}
 
 
 def next_epoch(ckpt, browser):
