@@ -21,6 +21,8 @@
  *                         migrated from format 1, which does not know it)
  *   data_files            {<sha256>: {name, bytes (uint8 [n])}}: the uploaded files config.data
  *                         refers to by id (a CSV), once each, so the run resumes in another browser
+ *   dataset, dataset_note only in the "Continue in PyTorch" zip's bundle (continue-zip.ts): the data as
+ *                         tensors, or None and why; written back by its train.py, ignored on upload
  * format_version 1 bundles kept a CSV's text in config.data.csv.text instead.
  * Only allow-listed globals are written (OrderedDict, _rebuild_tensor_v2, storages), but Python
  * floats are, so torch 1.13 needs torch.load(path) without weights_only (pt-format.md §5).
@@ -72,6 +74,8 @@ export interface BundleOptions {
   learningRate?: number;
   /** The stored files the record's config refers to by id (format 2), to carry in the bundle. */
   files?: readonly BundledFile[];
+  /** Entries added at the end (the "Continue in PyTorch" zip adds `dataset`); readers ignore keys they do not know. */
+  extra?: readonly [string, PyValue][];
 }
 
 /**
@@ -177,6 +181,7 @@ export function encodeCheckpointBundle(record: CheckpointRecord, notebookName: s
     if (record.about) root.set('about', encodeAbout(record.about));
     root.set('data_files', encodeFiles(record, options.files ?? []));
   }
+  for (const [key, value] of options.extra ?? []) root.set(key, value);
   return encodePt(root);
 }
 

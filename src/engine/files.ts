@@ -11,6 +11,8 @@ import type { ExportedFile, ExportFormat, ImportResult } from '../shared/engine-
 import { BundleError } from '../shared/errors';
 import { familyId, familyOf } from '../families';
 import { encodeCheckpointBundle, encodeStateDictPt, encodeStateDictSafetensors, pytorchCode, stateDictToTensors, type BundledFile } from '../bundle';
+import { encodeContinueZip } from '../bundle/continue-zip';
+import { dataBytes, MAX_DATA_BYTES } from '../shared/continue-data';
 import { findRecordProblem, loadCheckpoint, loadLatestValid, migrateConfig, putFile, readFile, recordFiles, saveCheckpoint } from '../checkpoint';
 import { ioOf, type Dataset } from './data';
 import { cancelled, readInWorker } from './read-file';
@@ -59,6 +61,50 @@ export async function exportCheckpoint(
     case 'weights-safetensors':
       return { fileName: `${base}-weights.safetensors`, bytes: encodeStateDictSafetensors(described, options) };
   }
+}
+
+/**
+ * The "Continue in PyTorch" zip of a checkpoint (as exportCheckpoint finds it): the bundle with the
+ * run's data as tensors (unless `includeData` is false, or the data is too large to download in one
+ * file), train.py, train.ipynb and a README. The data is loaded from the record's own config.
+ */
+export async function exportContinue(
+  runId: string,
+  checkpointId: string,
+  notebookName: string,
+  includeData: boolean,
+  loadData: LoadData,
+  live: () => Promise<CheckpointRecord | null> = async () => null,
+): Promise<ExportedFile> {
+  const record =
+    checkpointId === 'live' ? await live() : checkpointId === 'latest' ? (await loadLatestValid(runId))?.record : await loadCheckpoint(runId, checkpointId);
+  if (!record) throw new BundleError('This notebook has no checkpoint yet: train until one is saved, or press Save now.');
+  const about = await aboutOf(record, loadData);
+  const train = record.config.train;
+  let data = null;
+  let dataNote: string | undefined;
+  if (includeData) {
+    data = await loadData(record.config);
+    const bytes = dataBytes(about.io, data.trainSize + data.valSize);
+    if (Math.ceil(data.trainSize / train.batchSize) !== about.stepsPerEpoch) {
+      throw new BundleError(`the run's data now has ${data.trainSize} training samples, not the ${about.stepsPerEpoch} batches an epoch the run was trained on. Download without the dataset and pass train.py --data.`);
+    }
+    if (bytes > MAX_DATA_BYTES) {
+      dataNote = `The data (${Math.round(bytes / 2 ** 20)} MB) is too large for one download, so the bundle was made without it.`;
+      data = null;
+    }
+  } else {
+    dataNote = 'The bundle was downloaded without its data ("Include the dataset" was unticked).';
+  }
+  const options = {
+    inputShape: about.io.inputShape,
+    learningRate: learningRateAt(record.trainer.step, train.learningRate, train.schedule, about.stepsPerEpoch, about.stepsPerEpoch * (train.scheduleEpochs ?? train.epochs)),
+    files: await storedFiles(record),
+    data,
+    dataNote,
+  };
+  const bytes = encodeContinueZip({ ...record, about }, notebookName, options);
+  return { fileName: `${safeName(notebookName)}-epoch${record.meta.epoch}-pytorch.zip`, bytes };
 }
 
 /** The stored files a record refers to, for its bundle to carry. */

@@ -31,7 +31,7 @@ import { loadDataset, previewOf, type Dataset } from './data';
 import { prewarmWasm } from './backends';
 import { forgetLastChoice } from './backend-memory';
 import { Session } from './session';
-import { exportCheckpoint, importFile } from './files';
+import { exportCheckpoint, exportContinue, importFile } from './files';
 import type { Trainer } from './trainer';
 import { watchRun } from './watch';
 import { reportDeviceLoss } from './device-loss';
@@ -215,6 +215,15 @@ const api = {
   async exportCheckpoint(runId: string, checkpointId: string, format: ExportFormat, notebookName: string) {
     const live = async () => (session?.runId === runId ? session.liveRecord() : null);
     const file = await reportDeviceLoss(() => exportCheckpoint(runId, checkpointId, format, notebookName, loadData, live));
+    return Comlink.transfer(file, [file.bytes.buffer]);
+  },
+  /**
+   * "Continue in PyTorch": a zip of the checkpoint (as exportCheckpoint picks it) with the run's
+   * data as tensors (unless `includeData` is false), train.py and train.ipynb.
+   */
+  async exportContinue(runId: string, checkpointId: string, notebookName: string, includeData: boolean) {
+    const live = async () => (session?.runId === runId ? session.liveRecord() : null);
+    const file = await reportDeviceLoss(() => exportContinue(runId, checkpointId, notebookName, includeData, loadData, live));
     return Comlink.transfer(file, [file.bytes.buffer]);
   },
   /**
