@@ -36,8 +36,8 @@ async function startServer() {
   if (process.env.BENCH_URL) return { url: process.env.BENCH_URL, stop() {} };
   // The bench drives the engine's test hooks (benchmark*, window.__tabTrainer): only the test build has them.
   if (!existsSync('dist-test/index.html')) execSync('npm run build:test', { stdio: 'inherit' });
-  const server = spawn('npx', ['vite', 'preview', '--outDir', 'dist-test', '--port', '4180', '--strictPort', '--host', '127.0.0.1'], { stdio: 'ignore' });
-  const url = 'http://127.0.0.1:4180/';
+  const server = spawn('npx', ['vite', 'preview', '--outDir', 'dist-test', '--port', process.env.PREVIEW_PORT ?? '4180', '--strictPort', '--host', '127.0.0.1'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${process.env.PREVIEW_PORT ?? 4180}/`;
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(url)).ok) return { url, stop: () => server.kill() };
@@ -47,7 +47,7 @@ async function startServer() {
     await new Promise((r) => setTimeout(r, 200));
   }
   server.kill();
-  throw new Error('vite preview did not start on port 4180');
+  throw new Error(`vite preview did not start on port ${process.env.PREVIEW_PORT ?? 4180}`);
 }
 
 
