@@ -73,7 +73,7 @@ async function openApp(context, url) {
 export async function speedVsTorch(browser, isolatedUrl, distDir, seconds) {
   const plain = await plainServer(distDir);
   const isolated = await browser.newContext();
-  const single = await browser.newContext({ serviceWorkers: 'block' }); // else coi-sw.js would isolate it
+  const single = await browser.newContext({ serviceWorkers: 'block' }); // else the service worker would isolate it
   const rows = [];
   try {
     const pages = { isolated: await openApp(isolated, isolatedUrl), single: await openApp(single, plain.url) };

@@ -7,8 +7,8 @@
  *
  * Env: CHROMIUM_PATH (default /usr/bin/chromium), BENCH_SECONDS per measurement (default 6),
  * BENCH_URL to use an already running server instead of `vite preview`, BENCH_ONLY to run some
- * sections (comma-separated: speed, checkpoint, resume, overhead, bundle, torch, first-step, runs; torch and
- * first-step are in bench-torch.mjs, runs (IndexedDB usage after 20 runs, 10 deleted) in bench-runs.mjs).
+ * sections (comma-separated: speed, checkpoint, resume, overhead, live, bundle, torch, first-step, runs; torch
+ * and first-step are in bench-torch.mjs, runs (IndexedDB usage after 20 runs, 10 deleted) in bench-runs.mjs).
  */
 import { spawn, execSync } from 'node:child_process';
 import { engineRate } from './bench-engine.mjs';
@@ -37,8 +37,8 @@ async function startServer() {
   if (process.env.BENCH_URL) return { url: process.env.BENCH_URL, stop() {} };
   // The bench drives the engine's test hooks (benchmark*, window.__tabTrainer): only the test build has them.
   if (!existsSync('dist-test/index.html')) execSync('npm run build:test', { stdio: 'inherit' });
-  const server = spawn('npx', ['vite', 'preview', '--outDir', 'dist-test', '--port', '4180', '--strictPort', '--host', '127.0.0.1'], { stdio: 'ignore' });
-  const url = 'http://127.0.0.1:4180/';
+  const server = spawn('npx', ['vite', 'preview', '--outDir', 'dist-test', '--port', process.env.PREVIEW_PORT ?? '4180', '--strictPort', '--host', '127.0.0.1'], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${process.env.PREVIEW_PORT ?? 4180}/`;
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(url)).ok) return { url, stop: () => server.kill() };
@@ -48,7 +48,7 @@ async function startServer() {
     await new Promise((r) => setTimeout(r, 200));
   }
   server.kill();
-  throw new Error('vite preview did not start on port 4180');
+  throw new Error(`vite preview did not start on port ${process.env.PREVIEW_PORT ?? 4180}`);
 }
 
 
@@ -84,6 +84,7 @@ async function main() {
     if (want('checkpoint')) for (const backend of ['webgpu', 'wasm']) await checkpointBench(page, backend);
     if (want('resume')) for (const backend of ['webgpu', 'wasm']) await resumeBench(page, server.url, backend);
     if (want('overhead')) await overheadBench(page, 'wasm');
+    if (want('live')) for (const backend of ['wasm', 'cpu']) await liveViewBench(page, backend);
     if (want('bundle')) await bundleBrowserBench(page);
     if (want('torch')) await speedVsTorch(browser, server.url, 'dist-test', SECONDS);
     if (want('first-step')) await trainToFirstStep(browser, server.url);
@@ -195,6 +196,28 @@ async function overheadBench(page, backend) {
   }
   const [a, b] = [Math.min(...off), Math.min(...on)];
   console.log(`\nSave every epoch on ${backend}, 4 epochs of MLP small on digits: ${(b / 1000).toFixed(2)} s vs ${(a / 1000).toFixed(2)} s without checkpoints: overhead ${(((b - a) / a) * 100).toFixed(1)}% (target ≤ 3%)`);
+}
+
+/**
+ * What the live decision boundary (Spiral) and fitted curve (Sine) cost training: samples/s with the
+ * Evaluate cell's throttled redraws against without, alternating, best of 2 each (target ≤ 5%).
+ */
+async function liveViewBench(page, backend) {
+  const tiny = CASES[1].config;
+  const sets = [['boundary', 'Spiral, Tiny MLP', tiny], ['curve', 'Sine, Tiny MLP', { ...tiny, data: data('sine') }]];
+  for (const [live, label, base] of sets) {
+    const config = { ...base, train: { ...base.train, backend } };
+    const off = [], on = [];
+    let redraws = 0;
+    for (let i = 0; i < 2; i++) {
+      off.push((await engineRate(page, config, SECONDS)).rate);
+      const r = await engineRate(page, config, SECONDS, live);
+      on.push(r.rate);
+      redraws += r.redraws;
+    }
+    const [a, b] = [Math.max(...off), Math.max(...on)];
+    console.log(`\nLive ${live} on ${backend}, ${label}, batch 32: ${fmt(b)} samples/s with ${redraws} redraws vs ${fmt(a)} without: cost ${(((a - b) / a) * 100).toFixed(1)}% (target ≤ 5%)`);
+  }
 }
 
 /** Export and import of an MLP large checkpoint end to end in the worker (IndexedDB read/write included). */

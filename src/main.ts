@@ -1,6 +1,6 @@
 import { mount } from 'svelte';
 import App from './ui/App.svelte';
-import { isolateWithServiceWorker } from './ui/cross-origin-isolation';
+import { reloadIsolatedWhenControlled } from './ui/cross-origin-isolation';
 
-void isolateWithServiceWorker();
+reloadIsolatedWhenControlled();
 mount(App, { target: document.getElementById('app')! });

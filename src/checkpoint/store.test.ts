@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isQuotaError } from './store';
+import { isQuotaError, isVagueFailure } from './store';
 
 /** The shapes a quota failure takes: Chromium's QuotaExceededError, or one wrapped by an abort. */
 describe('isQuotaError', () => {
@@ -35,5 +35,21 @@ describe('isQuotaError', () => {
     expect(isQuotaError(new DOMException('clone', 'DataCloneError'))).toBe(false);
     expect(isQuotaError(null)).toBe(false);
     expect(isQuotaError('QuotaExceededError')).toBe(false);
+  });
+});
+
+/** Failures that do not say why: a full disk beside the offline cache (test/e2e/full-disk.e2e.ts). */
+describe('isVagueFailure', () => {
+  it('recognises the two messages Chromium gave on a full disk with the offline cache installed', () => {
+    // Seen verbatim, in this order, on a full tmpfs profile with the service worker's precache.
+    expect(isVagueFailure(new DOMException('The connection was closed.', 'AbortError'))).toBe(true);
+    expect(isVagueFailure(new DOMException('Internal error.', 'UnknownError'))).toBe(true);
+  });
+
+  it('leaves errors that say what happened, and other aborts, alone', () => {
+    expect(isVagueFailure(new DOMException('Internal error committing transaction.', 'UnknownError'))).toBe(false);
+    expect(isVagueFailure(new DOMException('The transaction was aborted, so the request cannot be fulfilled.', 'AbortError'))).toBe(false);
+    expect(isVagueFailure(new DOMException('full', 'QuotaExceededError'))).toBe(false);
+    expect(isVagueFailure(null)).toBe(false);
   });
 });

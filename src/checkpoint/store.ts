@@ -39,7 +39,7 @@ function db(): UseStore {
  * idb-keyval would keep handing out the closed one; the next call opens the database again instead.
  */
 function forgetBrokenConnection(e: unknown): void {
-  if (isDiskFullError(e) || isBackingStoreError(e) || (e as { name?: unknown })?.name === 'InvalidStateError') kv = undefined;
+  if (isDiskFullError(e) || isBackingStoreError(e) || isVagueFailure(e) || (e as { name?: unknown })?.name === 'InvalidStateError') kv = undefined;
 }
 
 /**
@@ -80,10 +80,10 @@ export async function saveCheckpoint(
   const stored: CheckpointRecord = { ...record, meta };
   const deleted: string[] = [];
   try {
-    await commitRecord(stored);
+    await commitTellingWhy(stored);
   } catch (e) {
     forgetBrokenConnection(e);
-    if (!isQuotaError(e) && !(diskFullSeen && isBackingStoreError(e))) throw e;
+    if (!isQuotaError(e) && !(diskFullSeen && (isBackingStoreError(e) || isVagueFailure(e)))) throw e;
     diskFullSeen = true;
     try {
       deleted.push(...(await applyPlan(meta.runId, planEmergencyRetention)));
@@ -91,7 +91,7 @@ export async function saveCheckpoint(
       await commitRecord(stored);
     } catch (again) {
       forgetBrokenConnection(again);
-      if (again !== e && !isQuotaError(again) && !isBackingStoreError(again)) throw again;
+      if (again !== e && !isQuotaError(again) && !isBackingStoreError(again) && !isVagueFailure(again)) throw again;
       throw await storageFullError(meta, again);
     }
   }
@@ -104,6 +104,23 @@ export async function saveCheckpoint(
     console.warn(`Checkpoint ${meta.id} saved, but removing old checkpoints of run ${meta.runId} failed`, e);
   }
   return { meta, deleted };
+}
+
+/**
+ * Commits `stored`; after a failure that does not say why (isVagueFailure), tries once more on a
+ * fresh connection. That either succeeds (a passing hiccup) or says what happened: on a full disk,
+ * reopening the database fails with "QuotaExceededError: Encountered full disk while opening
+ * backing store".
+ */
+async function commitTellingWhy(stored: CheckpointRecord): Promise<void> {
+  try {
+    await commitRecord(stored);
+  } catch (e) {
+    if (!isVagueFailure(e)) throw e;
+    console.warn(`Saving checkpoint ${stored.meta.id} failed without a reason (${(e as Error).name}: ${(e as Error).message}); trying once more on a new connection`);
+    forgetBrokenConnection(e);
+    await commitRecord(stored);
+  }
 }
 
 /** The run's manifest, or null when the run has no checkpoints stored. */
@@ -435,6 +452,17 @@ function isDiskFullError(e: unknown): boolean {
   if (typeof message !== 'string') return false;
   if (/FILE_ERROR_NO_SPACE|No space left on device|ENOSPC/i.test(message)) return true;
   return name === 'DataError' && /Failed to write blobs/i.test(message);
+}
+
+/**
+ * An IndexedDB failure that does not say why. With the offline cache (Cache Storage) beside
+ * IndexedDB, Chromium reports a full disk as "AbortError: The connection was closed." and then
+ * "UnknownError: Internal error." (seen verbatim on a full tmpfs, test/e2e/full-disk.e2e.ts).
+ */
+export function isVagueFailure(e: unknown): boolean {
+  const { name, message } = (e ?? {}) as { name?: unknown; message?: unknown };
+  if (typeof message !== 'string') return false;
+  return (name === 'AbortError' && /connection was closed/i.test(message)) || (name === 'UnknownError' && /^Internal error\.?$/i.test(message.trim()));
 }
 
 /** Chromium could not open the database's files (after a full disk: it cannot write them). */

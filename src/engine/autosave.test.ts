@@ -50,6 +50,35 @@ describe('Autosaver queue', () => {
     trainer.dispose();
   });
 
+  it('takes a periodic snapshot due during a write once the write settles, and a best one at once', async () => {
+    await tf.setBackend('cpu');
+    const data = await loadDataset(config.data, async () => new ArrayBuffer(0));
+    const trainer = new Trainer({ ...config, train: { ...config.train, epochs: 3 } }, data);
+    const w = gatedWriter();
+    const settings = { ...config.train.checkpoints, saveEveryEpochs: 0, saveEverySteps: 2, saveEveryMinutes: 0 };
+    const saver = new Autosaver('run', settings, '', 'cpu', trainer.state, () => {}, w.save as never);
+    const dueAt = (step: number) => {
+      trainer.state.step = step;
+      return saver.due(trainer);
+    };
+    expect(dueAt(1)).toBeNull();
+    expect(dueAt(2)).toBe('periodic');
+    await saver.capture(trainer, 'periodic'); // its write is in flight until released
+    expect(dueAt(4)).toBeNull(); // due, but it waits for the write instead of stalling beside it
+    expect(dueAt(5)).toBeNull();
+    await w.release();
+    expect(dueAt(6)).toBe('periodic'); // the first boundary after the write settled
+    await saver.capture(trainer, 'periodic');
+    trainer.state.epoch = 1; // an epoch ends with a new best while that write is in flight
+    trainer.state.best = { valLoss: 0.5, epoch: 1 };
+    expect(dueAt(7)).toBe('best');
+    await saver.capture(trainer, 'best');
+    for (let i = 0; i < 2; i++) await w.release();
+    await saver.flush();
+    expect(w.written).toEqual(['periodic@2', 'periodic@6', 'best@7']);
+    trainer.dispose();
+  });
+
   it('a failed write leaves the run unsaved, so Save now and Stop retry it once space is free', async () => {
     await tf.setBackend('cpu');
     const data = await loadDataset(config.data, async () => new ArrayBuffer(0));

@@ -5,6 +5,11 @@
  * newer snapshot replaces the ones it supersedes: a periodic or manual one replaces queued periodic
  * and manual ones, a best one also replaces a queued older best. A queued best is never dropped for
  * a later non-best snapshot (it holds other weights), so the queue holds at most two snapshots.
+ *
+ * A periodic snapshot due while a write is in flight waits for it (the next step boundary after the
+ * write settles takes it): otherwise it would only replace another queued one, and its readback
+ * would compete with the write for the CPU and memory, so the stall would be several times the bare
+ * readback (npm run bench, "Checkpoint cost"). Best, final and manual snapshots are taken at once.
  */
 import type { CheckpointKind, CheckpointMeta, CheckpointRecord } from '../shared/checkpoint';
 import { CHECKPOINT_FORMAT_VERSION } from '../shared/checkpoint';
@@ -34,6 +39,8 @@ export class Autosaver {
   #requested: CheckpointKind | null = null;
   /** The newest snapshot's write failed (a full disk): Save now and Stop must try it again. */
   #newestFailed = false;
+  /** A periodic snapshot came due while a write was in flight: take it once the write settles. */
+  #deferred = false;
 
   #save: typeof saveCheckpoint;
 
@@ -67,16 +74,23 @@ export class Autosaver {
    */
   due(trainer: Trainer): CheckpointKind | null {
     const s = trainer.state;
-    const set = this.settings;
     if (this.#requested) return this.#requested;
     if (s.step === this.#lastSave.step) return null;
     if (s.epoch >= trainer.config.train.epochs && s.batchInEpoch === 0) return 'final';
     const epochEnded = s.batchInEpoch === 0 && s.epoch > this.#lastSave.epoch;
     if (epochEnded && s.best?.epoch === s.epoch) return 'best';
-    if (epochEnded && set.saveEveryEpochs > 0 && s.epoch % set.saveEveryEpochs === 0) return 'periodic';
-    if (set.saveEverySteps > 0 && s.step - this.#lastSave.step >= set.saveEverySteps) return 'periodic';
-    if (set.saveEveryMinutes > 0 && performance.now() - this.#lastSave.at >= set.saveEveryMinutes * 60_000) return 'periodic';
-    return null;
+    if (!this.#deferred && !this.#periodicDue(s, epochEnded)) return null;
+    this.#deferred = this.#writing !== null;
+    return this.#deferred ? null : 'periodic';
+  }
+
+  #periodicDue(s: Trainer['state'], epochEnded: boolean): boolean {
+    const set = this.settings;
+    return (
+      (epochEnded && set.saveEveryEpochs > 0 && s.epoch % set.saveEveryEpochs === 0) ||
+      (set.saveEverySteps > 0 && s.step - this.#lastSave.step >= set.saveEverySteps) ||
+      (set.saveEveryMinutes > 0 && performance.now() - this.#lastSave.at >= set.saveEveryMinutes * 60_000)
+    );
   }
 
   /**
@@ -91,6 +105,7 @@ export class Autosaver {
   /** Takes a snapshot now (waits for the readback only) and queues its write. */
   async capture(trainer: Trainer, kind: CheckpointKind): Promise<void> {
     this.#requested = null;
+    this.#deferred = false;
     // Finishing the queued steps is training time; the checkpoint's own stall is the readback.
     if (trainer.runState === 'training') await trainer.drain();
     const t0 = performance.now();

@@ -14,6 +14,7 @@ import type {
   CheckpointEvent,
   DataPreview,
   DecisionBoundary,
+  FittedCurve,
   EvalResult,
   GenerateRequest,
   ExportFormat,
@@ -129,6 +130,8 @@ const api = {
   evaluate: (): Promise<EvalResult> => reportDeviceLoss(evaluate),
   /** Predicted class on a grid over the 2-D data's range; null when the data is not 2-D. */
   decisionBoundary: (grid: number): Promise<DecisionBoundary | null> => reportDeviceLoss(() => decisionBoundary(grid)),
+  /** The fitted curve at `steps` inputs, for 1-D regression (null otherwise). */
+  fittedCurve: (steps: number): Promise<FittedCurve | null> => reportDeviceLoss(() => fittedCurve(steps)),
   /** Class probabilities for one input laid out as the dataset's inputShape (e.g. 28×28 in 0..1). */
   predict: (input: Float32Array): Promise<number[]> => reportDeviceLoss(() => predict(input)),
 
@@ -309,6 +312,33 @@ async function decisionBoundary(grid: number): Promise<DecisionBoundary | null> 
   const classes = Uint8Array.from(await pred.data());
   pred.dispose();
   return { classes, grid, xMin, xMax, yMin, yMax };
+}
+
+const CURVE_POINTS = 300;
+
+async function fittedCurve(steps: number): Promise<FittedCurve | null> {
+  const t = current();
+  const d = t.data;
+  if (d.inputShape.length !== 1 || d.inputShape[0] !== 1 || d.kind !== 'regression' || d.outputs !== 1) return null;
+  // The model sees standardized x; the chart shows x in the data's units.
+  const mean = d.standardization?.mean[0] ?? 0;
+  const std = d.standardization?.std[0] ?? 1;
+  const total = d.trainSize + d.valSize;
+  const stride = Math.max(1, Math.ceil(total / CURVE_POINTS));
+  const points = new Float32Array(Math.ceil(total / stride) * 2);
+  let [lo, hi] = [Infinity, -Infinity];
+  for (let k = 0; 2 * k < points.length; k++) {
+    const i = k * stride;
+    const [xs, ys, j] = i < d.trainSize ? [d.xTrain, d.yTrain, i] : [d.xVal, d.yVal, i - d.trainSize];
+    [points[2 * k], points[2 * k + 1]] = [xs[j] * std + mean, ys[j]];
+  }
+  for (const xs of [d.xTrain, d.xVal]) for (const x of xs) [lo, hi] = [Math.min(lo, x), Math.max(hi, x)];
+  if (!Number.isFinite(lo)) return null;
+  const inputs = Float32Array.from({ length: steps }, (_, i) => lo + ((hi - lo) * i) / Math.max(1, steps - 1));
+  const pred = tf.tidy(() => t.predictLogits(tf.tensor2d(inputs, [steps, 1])));
+  const curveY = Float32Array.from(await pred.data());
+  pred.dispose();
+  return { points, curveX: inputs.map((x) => x * std + mean), curveY };
 }
 
 async function predict(input: Float32Array): Promise<number[]> {

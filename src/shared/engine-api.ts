@@ -140,6 +140,15 @@ export interface DecisionBoundary {
   yMax: number;
 }
 
+/** A 1-D regression model's curve over its data, in the data's own units. */
+export interface FittedCurve {
+  /** Interleaved (x, y) pairs of up to 300 samples (train then validation, evenly strided). */
+  points: Float32Array;
+  /** The model's prediction at evenly spaced x over the data's range, x ascending. */
+  curveX: Float32Array;
+  curveY: Float32Array;
+}
+
 /** How `train` starts: fresh, or from a stored checkpoint of the notebook's run. */
 export interface RunOptions {
   /** The notebook's run: checkpoints are stored under it and one tab at a time may train it. */

@@ -7,13 +7,14 @@
  * (the run's recovery) and shows nothing here. When the worker is replaced, `cancel()` drops the
  * refresh in flight and the queued one: their answers would come from (or go to) the wrong worker.
  */
-import type { DecisionBoundary, EvalResult } from '../shared/engine-api';
+import type { DecisionBoundary, EvalResult, FittedCurve } from '../shared/engine-api';
 import type { Engine } from './engine-client';
 import { describeError, isCancel, type UiError } from './errors-ui';
 
 const BOUNDARY_GRID = 64;
+const CURVE_STEPS = 200;
 /**
- * Live decision boundary while training: the next redraw waits at least this many times as long
+ * Live decision boundary (or fitted curve) while training: the next redraw waits at least this many times as long
  * as the last one took, so the worker spends at most 1/(1+19) = 5% of its time on it.
  */
 const LIVE_WAIT_FACTOR = 19;
@@ -24,6 +25,8 @@ export const WORKER_LOST = ['GpuDeviceLostError', 'WorkerCrashedError'];
 export class Evaluation {
   result = $state.raw<EvalResult | null>(null);
   boundary = $state.raw<DecisionBoundary | null>(null);
+  /** The fitted curve of a 1-D regression model. */
+  curve = $state.raw<FittedCurve | null>(null);
   /** Class probabilities of the last drawn digit. */
   probabilities = $state.raw<number[] | null>(null);
   error = $state.raw<UiError | null>(null);
@@ -37,7 +40,7 @@ export class Evaluation {
   /** Bumped by cancel(): a refresh started under an older generation is stale. */
   #generation = 0;
   #cancelled: () => void = () => {};
-  /** Live boundary: in flight, when the last ended and what it cost; false once data is not 2-D. */
+  /** Live view: in flight, when the last ended and what it cost; false once neither view applies. */
   #liveInFlight = false;
   #liveEndedAt = -Infinity;
   #liveCostMs = 0;
@@ -55,6 +58,7 @@ export class Evaluation {
     this.live = { redraws: 0, busyMs: 0, sinceMs: performance.now() };
     this.result = null;
     this.boundary = null;
+    this.curve = null;
     this.probabilities = null;
     this.error = null;
     this.predictError = null;
@@ -78,9 +82,9 @@ export class Evaluation {
     // A terminated worker never answers: cancel() settles the wait instead.
     const cancelled = new Promise<'cancelled'>((r) => (this.#cancelled = () => r('cancelled')));
     try {
-      const answer = await Promise.race([Promise.all([this.#engine.evaluate(), this.#engine.decisionBoundary(BOUNDARY_GRID)]), cancelled]);
+      const answer = await Promise.race([Promise.all([this.#engine.evaluate(), this.#engine.decisionBoundary(BOUNDARY_GRID), this.#engine.fittedCurve(CURVE_STEPS)]), cancelled]);
       if (answer === 'cancelled' || generation !== this.#generation) return;
-      [this.result, this.boundary] = answer;
+      [this.result, this.boundary, this.curve] = answer;
       this.error = null;
     } catch (e) {
       if (generation !== this.#generation || isCancel(e)) return;
@@ -102,8 +106,9 @@ export class Evaluation {
   }
 
   /**
-   * The decision boundary alone, between epoch ends, so 2-D data shows it change as the network
-   * learns. Skipped while a redraw or a full refresh is in flight and until the throttle allows.
+   * The decision boundary (2-D classification) or the fitted curve (1-D regression) alone, between
+   * epoch ends, so it changes as the network learns. Skipped while a redraw or a full refresh is in
+   * flight and until the throttle allows.
    */
   async refreshBoundaryLive(): Promise<void> {
     const now = performance.now();
@@ -112,10 +117,12 @@ export class Evaluation {
     this.#liveInFlight = true;
     const generation = this.#generation;
     try {
-      const boundary = await this.#engine.decisionBoundary(BOUNDARY_GRID);
+      const boundary = this.curve ? null : await this.#engine.decisionBoundary(BOUNDARY_GRID);
+      const curve = boundary ? null : await this.#engine.fittedCurve(CURVE_STEPS);
       if (generation !== this.#generation || this.#inFlight) return; // a full refresh answers instead
-      if (!boundary) this.#liveApplies = false; // not 2-D classification: never ask again this run
-      else this.boundary = boundary;
+      if (boundary) this.boundary = boundary;
+      else if (curve) this.curve = curve;
+      else this.#liveApplies = false; // neither 2-D classification nor 1-D regression: never ask again this run
     } catch (e) {
       // The run's own events report a lost worker; a live redraw failing is not worth an alert.
       if (!isCancel(e)) console.warn('Live decision boundary skipped:', e);

@@ -73,3 +73,18 @@ export function grayToImageData(pixels: Uint8Array, offset: number, w: number, h
   }
   return img;
 }
+
+/** A line through (xs[i], ys[i]) in bounds `b`: the fitted curve over a regression's points. */
+export function drawCurve(ctx: CanvasRenderingContext2D, xs: Float32Array, ys: Float32Array, b: Bounds, color = '#e15759'): void {
+  const { width, height } = ctx.canvas;
+  ctx.beginPath();
+  for (let i = 0; i < xs.length; i++) {
+    const x = ((xs[i] - b.xMin) / (b.xMax - b.xMin)) * width;
+    const y = (1 - (ys[i] - b.yMin) / (b.yMax - b.yMin)) * height;
+    if (i === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  }
+  ctx.strokeStyle = color;
+  ctx.lineWidth = Math.max(2, width / 120);
+  ctx.stroke();
+}
