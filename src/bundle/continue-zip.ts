@@ -124,6 +124,11 @@ train.ipynb  the same as a Jupyter notebook (Colab: upload bundle.pt when asked)
   python train.py --epochs 5
   torchrun --nproc_per_node=4 train.py --epochs 5     (data parallel: each batch split across 4 processes)
 
+If torchrun says "use_libuv was requested but PyTorch was build without libuv support" (Debian's
+torch 2.x), rendezvous through a file instead:
+  USE_LIBUV=0 TORCH_DISABLE_SHARE_RDZV_TCP_STORE=1 torchrun --rdzv-backend=c10d \\
+    --rdzv-endpoint=$PWD/rdzv --rdzv-conf=store_type=file --local-addr=127.0.0.1 --nproc_per_node=4 train.py
+
 Each epoch prints its training and validation loss. Checkpoints go to checkpoints/ (every epoch, or
 --save-every N) in the tab's own format: upload one in the tab's Checkpoints cell and press Resume
 training or Train N more epochs; the charts show the epochs PyTorch trained.

@@ -47,9 +47,8 @@ def libuv_missing():
         return "libuv" in str(e)
 
 
-def run(cwd, args):
-    # Debian's torch 2.x is built without libuv, which torchrun's store asks for unless told not to.
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+def run(cwd, args, extra_env=None):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", **(extra_env or {})}
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -107,13 +106,18 @@ def continue_zip(zip_path, browser, *flags):
         # changed in 3.11); any other value works there.
         streams = ["--redirects", "1", "--tee", "1"] if torch.__version__.startswith("1.") else []
         if libuv_missing():
-            # Debian's torch 2.x is built without libuv, yet its TCPStore asks for libuv by default and
-            # torchrun offers no way to say otherwise: torchrun cannot start there (pip's builds have libuv).
-            out["ddp_skipped"] = "torchrun cannot start: this torch is built without libuv"
+            # Debian's torch 2.x is built without libuv, and torchrun's default (static) rendezvous asks
+            # for a libuv TCPStore. Its c10d rendezvous on a FileStore does not, and USE_LIBUV=0 makes
+            # the workers' env:// store a plain one (what the zip's README tells such users to do).
+            rdzv = os.path.join(os.path.abspath(folder), "rdzv-store")
+            launch = ["--rdzv-backend=c10d", f"--rdzv-endpoint={rdzv}", "--rdzv-conf=store_type=file", "--local-addr=127.0.0.1"]
+            env = {"USE_LIBUV": "0", "TORCH_DISABLE_SHARE_RDZV_TCP_STORE": "1"}
         else:
-            run(folder, [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--master_addr=127.0.0.1",
-                         f"--master_port={free_port()}", "--nproc_per_node=2", *streams, "train.py", "--epochs", "1", "--out", "ddp"])
-            out["ddp_max_rel"], _ = compare(only_checkpoint(os.path.join(folder, "ddp")), ckpt, start)
+            launch = ["--master_addr=127.0.0.1", f"--master_port={free_port()}"]
+            env = {}
+        run(folder, [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", *launch,
+                     "--nproc_per_node=2", *streams, "train.py", "--epochs", "1", "--out", "ddp"], env)
+        out["ddp_max_rel"], _ = compare(only_checkpoint(os.path.join(folder, "ddp")), ckpt, start)
     if "notebook" in flags:
         out.update(check_notebook(folder))
     if "without-data.zip" in flags:
