@@ -13,6 +13,7 @@ export {
   loadCheckpoint,
   loadLatestValid,
   loadManifest,
+  loadRunCurves,
   putFile,
   readFile,
   recordFiles,

@@ -11,7 +11,7 @@
  * Runs in the training worker and in the page; one writer per run is ensured by lock.ts.
  */
 import { createStore, promisifyRequest, type UseStore } from 'idb-keyval';
-import type { CheckpointMeta, CheckpointRecord, RunLabel, RunListing, RunManifest, RunManifestSummary } from '../shared/checkpoint';
+import type { CheckpointMeta, CheckpointRecord, RunCurves, RunLabel, RunListing, RunManifest, RunManifestSummary } from '../shared/checkpoint';
 import { CheckpointNotFoundError, CorruptCheckpointError, isAppError, StorageFullError } from '../shared/errors';
 import { planEmergencyRetention, planRetention, type RetentionPlan } from './retention';
 import { findRecordProblem, validateRecord, type RecordExpectation } from './validate';
@@ -249,6 +249,25 @@ async function summaryOfRecord(s: IDBObjectStore, runId: string, id: string): Pr
   const r = await promisifyRequest<Partial<CheckpointRecord> | undefined>(s.get(recordKey(runId, id)));
   if (!r?.config || !r.trainer) return null;
   return { config: r.config, best: r.trainer.best ?? null, last: r.trainer.history?.at(-1) ?? null };
+}
+
+/**
+ * The curves of a run's newest checkpoint, for the Runs cell's comparison: its epoch history and
+ * per-step training losses. IndexedDB hands out whole values, so the record's tensors are read
+ * here too, but none of them is validated or returned. Null when the run or the record is gone
+ * or the record has no readable history.
+ */
+export async function loadRunCurves(runId: string): Promise<RunCurves | null> {
+  return db()('readonly', async (s) => {
+    const manifest = await promisifyRequest<RunManifest | undefined>(s.get(manifestKey(runId)));
+    const id = manifest?.latest ?? manifest?.checkpoints.at(-1)?.id;
+    if (!id) return null;
+    const r = await promisifyRequest<Partial<CheckpointRecord> | undefined>(s.get(recordKey(runId, id)));
+    const t = r?.trainer;
+    if (!t || !Array.isArray(t.history) || !(t.stepLosses instanceof Float32Array)) return null;
+    const stepsPerEpoch = r.about?.stepsPerEpoch ?? (t.epoch > 0 ? (t.step - t.batchInEpoch) / t.epoch : 0);
+    return { runId, checkpointId: id, history: t.history, stepLosses: t.stepLosses, stepsPerEpoch };
+  });
 }
 
 /**

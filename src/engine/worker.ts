@@ -8,7 +8,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import type { DataConfig, ModelIO, RunConfig } from '../shared/config';
-import type { CheckpointMeta, RunLabel, RunListing, TensorEntry } from '../shared/checkpoint';
+import type { CheckpointMeta, RunCurves, RunLabel, RunListing, TensorEntry } from '../shared/checkpoint';
 import type {
   BackendInfo,
   CheckpointEvent,
@@ -178,6 +178,14 @@ const api = {
     const held = new Set(((await navigator.locks?.query())?.held ?? []).map((l) => l.name));
     const mine = session && ['training', 'paused'].includes(session.trainer?.runState ?? '') ? session.runId : null;
     return store.listRunListings((runId) => runId !== mine && held.has(store.runLockName(runId)));
+  },
+  /**
+   * The stored curves (epoch history, per-step losses) of each of `runIds` that has any, for the
+   * Runs cell's comparison; lighter than resumeInfo (nothing validated, no tensors returned).
+   */
+  async runCurves(runIds: string[]): Promise<RunCurves[]> {
+    const curves = (await Promise.all(runIds.map((id) => store.loadRunCurves(id)))).filter((c): c is RunCurves => c !== null);
+    return Comlink.transfer(curves, curves.map((c) => c.stepLosses.buffer as ArrayBuffer));
   },
   /** Renames a run, records its lineage or marks it deleted (see RunLabel); fields set to undefined are removed. */
   async labelRun(runId: string, patch: Partial<RunLabel>): Promise<RunLabel> {

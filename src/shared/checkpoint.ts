@@ -109,6 +109,18 @@ export interface RunManifestSummary {
   last: EpochMetrics | null;
 }
 
+/** A run's stored curves (its newest checkpoint's), which the Runs cell overlays. */
+export interface RunCurves {
+  runId: string;
+  /** The checkpoint they were read from: a newer one means newer curves. */
+  checkpointId: string;
+  history: EpochMetrics[];
+  /** Training loss of every step, step 1 first. */
+  stepLosses: Float32Array;
+  /** Batches per epoch, to place per-epoch values on the step axis; 0 when unknown. */
+  stepsPerEpoch: number;
+}
+
 /** Where a run's starting point came from; absent for a run trained from scratch (and every run saved before runs had it). */
 export type RunLineage =
   /** "Load weights only": a new run (fresh optimizer and schedule) from a stored checkpoint's weights. */

@@ -3,7 +3,7 @@
  * Deleting marks the run (label.deletedAt) and removes it for good once the undo window has
  * passed, so a tab closed meanwhile loses nothing it was not asked to and the next open finishes it.
  */
-import type { RunLabel, RunListing } from '../shared/checkpoint';
+import type { RunCurves, RunLabel, RunListing } from '../shared/checkpoint';
 import type { Engine } from './engine-client';
 import { describeError, type UiError } from './errors-ui';
 
@@ -19,6 +19,11 @@ export class Runs {
   pending = $state.raw<{ runId: string; name: string } | null>(null);
   error = $state.raw<UiError | null>(null);
 
+  /** Runs ticked for the comparison chart, in the order they were ticked. */
+  compared = $state.raw<string[]>([]);
+  /** Stored curves of compared runs, by run id (kept while the run's newest checkpoint stays the same). */
+  curves = $state.raw<Readonly<Record<string, RunCurves>>>({});
+
   list = $derived(this.all.filter((r) => r.label.deletedAt === undefined));
   totalBytes = $derived(this.list.reduce((n, r) => n + r.sizeBytes, 0));
 
@@ -26,6 +31,8 @@ export class Runs {
   #keepFiles: () => string[];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #generation = 0;
+  /** The listing's updatedAt each run's curves were read at. */
+  #curvesAt: Record<string, number> = {};
 
   /** `keepFiles`: the stored files the notebook uses, which deleting a run must not free. */
   constructor(engine: Engine, keepFiles: () => string[]) {
@@ -55,6 +62,25 @@ export class Runs {
       console.error('Listing the stored runs failed:', e);
       this.error = describeError(e);
       return null;
+    }
+  }
+
+  toggleCompare(runId: string, on: boolean): void {
+    this.compared = on ? [...this.compared.filter((id) => id !== runId), runId] : this.compared.filter((id) => id !== runId);
+  }
+
+  /** Reads the curves of the compared runs that are not loaded yet or gained a checkpoint since. */
+  async loadCurves(): Promise<void> {
+    const stale = this.list.filter((r) => this.compared.includes(r.runId) && this.#curvesAt[r.runId] !== r.updatedAt);
+    if (stale.length === 0) return;
+    stale.forEach((r) => (this.#curvesAt[r.runId] = r.updatedAt));
+    try {
+      const read = await this.#engine.runCurves(stale.map((r) => r.runId));
+      this.curves = { ...this.curves, ...Object.fromEntries(read.map((c) => [c.runId, c])) };
+    } catch (e) {
+      stale.forEach((r) => delete this.#curvesAt[r.runId]);
+      console.error('Reading the curves of the compared runs failed:', e);
+      this.error = describeError(e);
     }
   }
 
