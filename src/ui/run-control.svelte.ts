@@ -55,6 +55,8 @@ export class RunControl {
   #recovering: string | null = null;
   #autoResume = $state(false);
   #lockPoll: ReturnType<typeof setInterval> | undefined;
+  /** While following another tab: whether it sent progress (it trained, rather than only holding the lock). */
+  #sawRemoteProgress = false;
 
   constructor(engine: Engine, notebook: Notebook, run: Run) {
     this.#engine = engine;
@@ -315,8 +317,12 @@ export class RunControl {
     await this.checkpoints.refresh();
     this.#showStored();
     this.run.state = 'training';
+    this.#sawRemoteProgress = false;
     const onEvent = (e: RemoteRunEvent) => {
-      if (e.type === 'progress') this.run.showRemote(e.progress);
+      if (e.type === 'progress') {
+        this.#sawRemoteProgress = true;
+        this.run.showRemote(e.progress);
+      }
       else if (e.type === 'checkpoint') void this.checkpoints.refresh();
       else this.#released();
     };
@@ -336,8 +342,16 @@ export class RunControl {
 
   #released(): void {
     if (!this.remote || this.released) return;
-    this.released = true;
     clearInterval(this.#lockPoll);
+    if (!this.#sawRemoteProgress) {
+      // Nothing trained elsewhere while we watched: the lock was a closing page's (this tab's own,
+      // reloaded while it paused and saved). No other tab to take over from: show the stored run.
+      this.remote = false;
+      this.run.state = 'idle';
+      void this.checkpoints.refresh().then(() => this.#showStored());
+      return;
+    }
+    this.released = true;
     if (this.run.active) this.run.state = 'stopped';
     void this.checkpoints.refresh();
   }
