@@ -108,7 +108,7 @@ export class Notebook {
   applyPreset(name: string): void {
     const family = familyOf(this.model);
     if (!family.presets.includes(name)) return;
-    this.model = family.preset(name, this.preview ? ioOfPreview(this.preview) : TABULAR_2D);
+    this.#adaptPreset(name);
     this.#applyTraining(family, name);
   }
 
@@ -238,13 +238,7 @@ export class Notebook {
     if (!this.#loaded || record?.version !== RECORD_VERSION) return;
     this.#synced = JSON.stringify(record);
     clearTimeout(this.#saveTimer); // this tab's unsaved edit is older than the record just saved
-    if (record.runId) this.runId = record.runId;
-    this.title = record.title ?? DEFAULT_TITLE;
-    this.autoResume = record.autoResume ?? false;
-    this.notes = record.notes;
-    this.data = record.data;
-    this.model = record.model;
-    this.train = record.train;
+    this.#apply({ ...record, runId: record.runId ?? this.runId });
   }
 
   async #restore(): Promise<void> {
