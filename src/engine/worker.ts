@@ -207,7 +207,7 @@ const api = {
     await store.collectFiles([id, ...keepFiles]);
     return id;
   },
-  /** A stored data file's bytes (a notebook file carries its CSV). */
+  /** A stored data file's bytes (a notebook file carries the CSV or text its notebook uses). */
   async readFile(id: string): Promise<Uint8Array> {
     return readStoredFile(id);
   },
