@@ -44,10 +44,6 @@ export async function exportCheckpoint(
     checkpointId === 'live' ? await live() : checkpointId === 'latest' ? (await loadLatestValid(runId))?.record : await loadCheckpoint(runId, checkpointId);
   if (!record && checkpointId === 'live') throw new BundleError('There is no trained state to download: pause or stop the run first, then Download.');
   if (!record) throw new BundleError('This notebook has no checkpoint yet: train until one is saved, or press Save now.');
-  const family = familyOf(record.config.model);
-  if (family.input === 'tokens') {
-    throw new BundleError(`Continue in PyTorch does not cover ${family.label} runs yet (their nanoGPT download is still to come). Download the checkpoint (.pt) instead: PyTorch loads it with the model code in the panel.`);
-  }
   const about = await aboutOf(record, loadData);
   const train = record.config.train;
   const options = {
